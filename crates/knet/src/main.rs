@@ -1,0 +1,2 @@
+//! The `knet` command line.
+fn main() {}
