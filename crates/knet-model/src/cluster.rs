@@ -259,6 +259,7 @@ impl Cluster {
         }
         if builder.cluster.config.system_objects {
             builder.add_system_objects();
+            builder.add_ingress_controller();
         }
         builder.finish()
     }
@@ -290,6 +291,11 @@ impl Cluster {
                 })
             })
             .map(PodId)
+    }
+
+    /// The pod that stands for the ingress controller (the real one if the input has it, else the model's).
+    pub fn ingress_controller(&self) -> Option<PodId> {
+        self.pods.iter().position(is_ingress_controller).map(PodId)
     }
 
     pub fn find_service(&self, namespace: &str, name: &str) -> Option<&Service> {
@@ -799,6 +805,48 @@ impl Builder {
         }
     }
 
+    /// Where Ingresses exist, the controller that serves them exists too: ingress-nginx's controller pod in namespace
+    /// `ingress-nginx`, labelled as its Helm chart and the minikube addon label it. Policies see it as any other pod.
+    fn add_ingress_controller(&mut self) {
+        let has_controller = self.cluster.pods.iter().any(is_ingress_controller);
+        if self.cluster.ingresses.is_empty() || has_controller {
+            return;
+        }
+        self.imply_namespace(INGRESS_CONTROLLER_NAMESPACE);
+        let labels: Labels = [
+            ("app.kubernetes.io/name", "ingress-nginx"),
+            ("app.kubernetes.io/instance", "ingress-nginx"),
+            ("app.kubernetes.io/component", "controller"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let ports = vec![
+            ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Tcp },
+            ContainerPort { name: Some("https".into()), port: 443, protocol: Protocol::Tcp },
+        ];
+        let ip = self
+            .ips
+            .next(self.cluster.config.pod_ip_range, |a| &mut a.next_pod)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        self.cluster.pods.push(Pod {
+            namespace: INGRESS_CONTROLLER_NAMESPACE.into(),
+            name: "ingress-nginx-controller".into(),
+            kind: WorkloadKind::Deployment,
+            labels,
+            containers: vec![Container { name: "controller".into(), ports }],
+            observed_ip: None,
+            replicas: vec![Replica { name: "ingress-nginx-controller-0".into(), ip, hostname: None }],
+            subdomain: None,
+            host_network: false,
+            dns_policy: "ClusterFirst".into(),
+            dns_config: None,
+            ready: true,
+            system: true,
+            origin: Origin::synthetic("<cluster>"),
+        });
+    }
+
     /// Allocates what a real API server would: ClusterIPs, NodePorts and LoadBalancer IPs the input left open.
     fn finish(mut self) -> Cluster {
         for service in &self.cluster.services {
@@ -847,6 +895,14 @@ impl Builder {
         }
         self.cluster
     }
+}
+
+/// The namespace ingress-nginx is installed in (`minikube addons enable ingress` and the Helm chart agree).
+pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
+
+fn is_ingress_controller(pod: &Pod) -> bool {
+    pod.namespace == INGRESS_CONTROLLER_NAMESPACE
+        && pod.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("controller")
 }
 
 fn workload_kind(kind: &str) -> WorkloadKind {
