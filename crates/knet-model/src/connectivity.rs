@@ -71,6 +71,16 @@ impl Interner {
         }
     }
 
+    /// The intersection if it needs no new set: a shortcut, or one computed before. Read-only, for lookups.
+    fn intersection_of(&self, a: u32, b: u32) -> Option<u32> {
+        match (a, b) {
+            (NONE, _) | (_, NONE) => Some(NONE),
+            (ALL, x) | (x, ALL) => Some(x),
+            (a, b) if a == b => Some(a),
+            (a, b) => self.intersections.get(&(a.min(b), a.max(b))).copied(),
+        }
+    }
+
     fn intersection(&mut self, a: u32, b: u32) -> u32 {
         match (a, b) {
             (NONE, _) | (_, NONE) => NONE,
@@ -149,19 +159,38 @@ struct CompiledRule<'c> {
     fixed: Option<u32>,
 }
 
+/// The policies of one direction, compiled once, and which of them isolate each class.
+#[derive(Debug)]
+struct Compiled<'c> {
+    /// Per policy (indexed like `Cluster::policies`), its rules in this direction.
+    rules: Vec<Vec<CompiledRule<'c>>>,
+    /// Per class, the policies that select it and isolate it in this direction (empty: not isolated).
+    isolating: Vec<Vec<usize>>,
+}
+
+/// One judged line of the matrix: the connections towards (or from) every class and every external range.
+#[derive(Debug, Clone)]
+struct Line {
+    classes: Vec<u32>,
+    externals: Vec<u32>,
+}
+
 /// The connectivity of a whole cluster.
+///
+/// Classes whose isolating policies are the same share one egress row and one ingress column, so memory is
+/// (distinct rows + distinct columns) × classes; a pair's answer is the intersection of its row and column cells.
 #[derive(Debug)]
 pub struct Connectivity {
     externals: Vec<IpRange>,
     class_of: Vec<usize>,
     class_count: usize,
     interner: Interner,
-    /// `pod_pod[src_class * classes + dst_class]`.
-    pod_pod: Vec<u32>,
-    /// `pod_external[src_class * externals + range]`.
-    pod_external: Vec<u32>,
-    /// `external_pod[range * classes + dst_class]`.
-    external_pod: Vec<u32>,
+    /// Per class, its egress row, or `None` when it is not isolated for egress (everything allowed).
+    row_of: Vec<Option<usize>>,
+    rows: Vec<Line>,
+    /// Per class, its ingress column, or `None` when it is not isolated for ingress.
+    column_of: Vec<Option<usize>>,
+    columns: Vec<Line>,
 }
 
 impl Connectivity {
@@ -178,18 +207,43 @@ impl Connectivity {
     /// The connections allowed from `source` to `destination`. Between two external ranges nothing is judged, so
     /// the answer is "no connections".
     pub fn between(&self, source: Node, destination: Node) -> &Connections {
-        let id = match (source, destination) {
-            (Node::Pod(s), Node::Pod(d)) => self.pod_pod[self.class_of[s.0] * self.class_count + self.class_of[d.0]],
-            (Node::Pod(s), Node::External(e)) => self.pod_external[self.class_of[s.0] * self.externals.len() + e],
-            (Node::External(e), Node::Pod(d)) => self.external_pod[e * self.class_count + self.class_of[d.0]],
-            (Node::External(_), Node::External(_)) => NONE,
+        let egress = |class: usize, cell: &dyn Fn(&Line) -> u32| self.row_of[class].map_or(ALL, |row| cell(&self.rows[row]));
+        let ingress =
+            |class: usize, cell: &dyn Fn(&Line) -> u32| self.column_of[class].map_or(ALL, |column| cell(&self.columns[column]));
+        let (allowed_out, allowed_in) = match (source, destination) {
+            (Node::Pod(s), Node::Pod(d)) => {
+                let (s, d) = (self.class_of[s.0], self.class_of[d.0]);
+                (egress(s, &|line| line.classes[d]), ingress(d, &|line| line.classes[s]))
+            }
+            (Node::Pod(s), Node::External(e)) => (egress(self.class_of[s.0], &|line| line.externals[e]), ALL),
+            (Node::External(e), Node::Pod(d)) => (ALL, ingress(self.class_of[d.0], &|line| line.externals[e])),
+            (Node::External(_), Node::External(_)) => (NONE, NONE),
         };
+        let id = self.interner.intersection_of(allowed_out, allowed_in).unwrap_or(NONE);
         &self.interner.values[id as usize]
     }
 
     /// How many distinct pod classes the computation worked on.
     pub fn class_count(&self) -> usize {
         self.class_count
+    }
+
+    /// Computes, once, every intersection of a row cell and a column cell that a pair of classes needs, so that
+    /// [`Connectivity::between`] is a lookup.
+    fn memoise_intersections(&mut self) {
+        for source in 0..self.class_count {
+            let Some(row) = self.row_of[source] else { continue };
+            for destination in 0..self.class_count {
+                let Some(column) = self.column_of[destination] else { continue };
+                let (a, b) = (self.rows[row].classes[destination], self.columns[column].classes[source]);
+                self.interner.intersection(a, b);
+            }
+        }
+    }
+
+    /// How many distinct egress rows and ingress columns the classes share.
+    pub fn line_count(&self) -> (usize, usize) {
+        (self.rows.len(), self.columns.len())
     }
 }
 
@@ -255,79 +309,109 @@ impl<'c> Builder<'c> {
     }
 
     fn build(mut self) -> Connectivity {
-        let class_count = self.classes.len();
-        let external_count = self.externals.len();
-        let ingress_rules = self.compile_rules(Direction::Ingress);
-        let egress_rules = self.compile_rules(Direction::Egress);
-
-        // Ingress side: for each destination class, what each source class and external range may open.
-        let mut pod_pod = vec![ALL; class_count * class_count];
-        let mut external_pod = vec![ALL; external_count * class_count];
-        for destination in 0..class_count {
-            let Some(rules) = &ingress_rules[destination] else { continue };
-            let mut from_classes = vec![NONE; class_count];
-            let mut from_externals = vec![NONE; external_count];
-            for rule in rules {
-                let connections = self.rule_connections(rule, Some(destination));
-                for source in rule.peer_classes.iter() {
-                    from_classes[source] = self.interner.union(from_classes[source], connections);
-                }
-                for (range, matched) in rule.peer_externals.iter().enumerate() {
-                    if *matched {
-                        from_externals[range] = self.interner.union(from_externals[range], connections);
-                    }
-                }
-            }
-            for source in 0..class_count {
-                pod_pod[source * class_count + destination] = from_classes[source];
-            }
-            for range in 0..external_count {
-                external_pod[range * class_count + destination] = from_externals[range];
-            }
-        }
-
-        // Egress side, intersected in place: for each source class, what it may open to each destination.
-        let mut pod_external = vec![ALL; class_count * external_count];
-        for source in 0..class_count {
-            let Some(rules) = &egress_rules[source] else { continue };
-            let mut to_classes = vec![NONE; class_count];
-            let mut to_externals = vec![NONE; external_count];
-            for rule in rules {
-                match rule.fixed {
-                    Some(connections) => {
-                        for destination in rule.peer_classes.iter() {
-                            to_classes[destination] = self.interner.union(to_classes[destination], connections);
-                        }
-                    }
-                    None => {
-                        for destination in rule.peer_classes.iter() {
-                            let connections = self.rule_connections(rule, Some(destination));
-                            to_classes[destination] = self.interner.union(to_classes[destination], connections);
-                        }
-                    }
-                }
-                let external_connections = self.rule_connections(rule, None);
-                for (range, matched) in rule.peer_externals.iter().enumerate() {
-                    if *matched {
-                        to_externals[range] = self.interner.union(to_externals[range], external_connections);
-                    }
-                }
-            }
-            let row = &mut pod_pod[source * class_count..(source + 1) * class_count];
-            for (cell, egress) in row.iter_mut().zip(to_classes) {
-                *cell = self.interner.intersection(*cell, egress);
-            }
-            pod_external[source * external_count..(source + 1) * external_count].copy_from_slice(&to_externals);
-        }
-
-        Connectivity {
+        let ingress = self.compile(Direction::Ingress);
+        let egress = self.compile(Direction::Egress);
+        let (column_of, columns) = self.ingress_columns(&ingress);
+        let (row_of, rows) = self.egress_rows(&egress);
+        let mut connectivity = Connectivity {
             externals: self.externals,
             class_of: self.class_of,
-            class_count,
+            class_count: self.classes.len(),
             interner: self.interner,
-            pod_pod,
-            pod_external,
-            external_pod,
+            row_of,
+            rows,
+            column_of,
+            columns,
+        };
+        connectivity.memoise_intersections();
+        connectivity
+    }
+
+    /// For each class isolated for ingress, what every source class and external range may open to it. Classes with
+    /// the same isolating policies (and the same named-port resolutions) share one column.
+    fn ingress_columns(&mut self, compiled: &Compiled<'c>) -> (Vec<Option<usize>>, Vec<Line>) {
+        let mut column_of = vec![None; self.classes.len()];
+        let mut columns: Vec<Line> = Vec::new();
+        let mut by_signature: HashMap<(Vec<usize>, Vec<u32>), usize> = HashMap::new();
+        for destination in 0..self.classes.len() {
+            let policies = &compiled.isolating[destination];
+            if policies.is_empty() {
+                continue;
+            }
+            let named: Vec<u32> = policies
+                .iter()
+                .flat_map(|&p| &compiled.rules[p])
+                .filter(|rule| rule.fixed.is_none())
+                .map(|rule| self.rule_connections(rule, Some(destination)))
+                .collect();
+            let signature = (policies.clone(), named);
+            if let Some(&column) = by_signature.get(&signature) {
+                column_of[destination] = Some(column);
+                continue;
+            }
+            let mut line = Line {
+                classes: vec![NONE; self.classes.len()],
+                externals: vec![NONE; self.externals.len()],
+            };
+            for rule in policies.iter().flat_map(|&p| &compiled.rules[p]) {
+                let connections = self.rule_connections(rule, Some(destination));
+                self.apply_rule(&mut line, rule, |_| connections);
+            }
+            columns.push(line);
+            by_signature.insert(signature, columns.len() - 1);
+            column_of[destination] = Some(columns.len() - 1);
+        }
+        (column_of, columns)
+    }
+
+    /// For each class isolated for egress, what it may open to every class and external range. Named ports resolve
+    /// on each destination, so a row depends only on the isolating policies: classes share rows by that set.
+    fn egress_rows(&mut self, compiled: &Compiled<'c>) -> (Vec<Option<usize>>, Vec<Line>) {
+        let mut row_of = vec![None; self.classes.len()];
+        let mut rows: Vec<Line> = Vec::new();
+        let mut by_signature: HashMap<Vec<usize>, usize> = HashMap::new();
+        for source in 0..self.classes.len() {
+            let policies = &compiled.isolating[source];
+            if policies.is_empty() {
+                continue;
+            }
+            if let Some(&row) = by_signature.get(policies) {
+                row_of[source] = Some(row);
+                continue;
+            }
+            let mut line = Line {
+                classes: vec![NONE; self.classes.len()],
+                externals: vec![NONE; self.externals.len()],
+            };
+            for rule in policies.iter().flat_map(|&p| &compiled.rules[p]) {
+                let mut per_destination: HashMap<usize, u32> = HashMap::new();
+                if rule.fixed.is_none() {
+                    for destination in rule.peer_classes.iter() {
+                        per_destination.insert(destination, self.rule_connections(rule, Some(destination)));
+                    }
+                }
+                let external = self.rule_connections(rule, None);
+                self.apply_rule(&mut line, rule, |destination| match destination {
+                    Some(d) => per_destination.get(&d).copied().or(rule.fixed).unwrap_or(NONE),
+                    None => external,
+                });
+            }
+            rows.push(line);
+            by_signature.insert(policies.clone(), rows.len() - 1);
+            row_of[source] = Some(rows.len() - 1);
+        }
+        (row_of, rows)
+    }
+
+    /// Adds a rule's connections to every class and external range its peers match.
+    fn apply_rule(&mut self, line: &mut Line, rule: &CompiledRule<'_>, connections: impl Fn(Option<usize>) -> u32) {
+        for class in rule.peer_classes.iter() {
+            line.classes[class] = self.interner.union(line.classes[class], connections(Some(class)));
+        }
+        for (range, matched) in rule.peer_externals.iter().enumerate() {
+            if *matched {
+                line.externals[range] = self.interner.union(line.externals[range], connections(None));
+            }
         }
     }
 
@@ -341,45 +425,50 @@ impl<'c> Builder<'c> {
         self.interner.intern(connections)
     }
 
-    /// For each class, the rules of the policies that isolate it in `direction`; `None` when it is not isolated.
-    fn compile_rules(&mut self, direction: Direction) -> Vec<Option<Vec<CompiledRule<'c>>>> {
-        let class_count = self.classes.len();
-        let mut per_class: Vec<Option<Vec<CompiledRule<'c>>>> = (0..class_count).map(|_| None).collect();
+    /// Compiles every policy's rules of one direction once, and finds the policies isolating each class.
+    fn compile(&mut self, direction: Direction) -> Compiled<'c> {
         let cluster = self.cluster;
-        for policy in cluster.policies.iter().filter(|p| p.isolates(direction)) {
-            let Some(namespace) = self.namespaces.iter().position(|(name, _)| *name == policy.namespace) else {
-                continue;
+        let mut isolating: Vec<Vec<usize>> = vec![Vec::new(); self.classes.len()];
+        let mut rules = Vec::with_capacity(cluster.policies.len());
+        for (index, policy) in cluster.policies.iter().enumerate() {
+            let namespace = self.namespaces.iter().position(|(name, _)| *name == policy.namespace);
+            let selected: Vec<usize> = match (policy.isolates(direction), namespace) {
+                (true, Some(namespace)) => self.by_namespace[namespace]
+                    .iter()
+                    .copied()
+                    .filter(|&c| policy.pod_selector.matches(&cluster.pod(self.classes[c].representative).labels))
+                    .collect(),
+                _ => Vec::new(),
             };
-            let selected: Vec<usize> = self.by_namespace[namespace]
-                .iter()
-                .copied()
-                .filter(|&c| policy.pod_selector.matches(&cluster.pod(self.classes[c].representative).labels))
-                .collect();
             if selected.is_empty() {
+                rules.push(Vec::new());
                 continue;
             }
-            let rules: Vec<(BitSet, Vec<bool>, &'c Rule)> =
-                policy.rules(direction).iter().map(|rule| self.compile_peers(rule)).collect();
             for class in selected {
-                let entry = per_class[class].get_or_insert_with(Vec::new);
-                for (peer_classes, peer_externals, rule) in &rules {
+                isolating[class].push(index);
+            }
+            let compiled = policy
+                .rules(direction)
+                .iter()
+                .map(|rule| {
+                    let (peer_classes, peer_externals) = self.compile_peers(rule);
                     let fixed = (!rule.ports.iter().any(|p| matches!(p, PortMatch::Named { .. })))
-                        .then(|| rule.connections(None))
-                        .map(|c| self.interner.intern(c));
-                    entry.push(CompiledRule {
-                        peer_classes: peer_classes.clone(),
-                        peer_externals: peer_externals.clone(),
+                        .then(|| self.interner.intern(rule.connections(None)));
+                    CompiledRule {
+                        peer_classes,
+                        peer_externals,
                         rule,
                         fixed,
-                    });
-                }
-            }
+                    }
+                })
+                .collect();
+            rules.push(compiled);
         }
-        per_class
+        Compiled { rules, isolating }
     }
 
     /// Evaluates a rule's peers once per class and per external range.
-    fn compile_peers(&self, rule: &'c Rule) -> (BitSet, Vec<bool>, &'c Rule) {
+    fn compile_peers(&self, rule: &Rule) -> (BitSet, Vec<bool>) {
         let class_count = self.classes.len();
         let mut classes = BitSet::new(class_count);
         let mut externals = vec![false; self.externals.len()];
@@ -388,7 +477,7 @@ impl<'c> Builder<'c> {
                 classes.insert(class);
             }
             externals.iter_mut().for_each(|e| *e = true);
-            return (classes, externals, rule);
+            return (classes, externals);
         }
         for peer in &rule.peers {
             match peer {
@@ -424,7 +513,7 @@ impl<'c> Builder<'c> {
                 }
             }
         }
-        (classes, externals, rule)
+        (classes, externals)
     }
 
     fn remote_of(&self, class: usize) -> Remote<'_> {

@@ -69,7 +69,7 @@ fn main() {
     println!(
         "| workloads | policies | classes | load+admit | connectivity | peak RSS | pairwise reference (est.) | speed-up |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (workloads, policies) in sizes {
         let text = generate(Shape {
             workloads,
@@ -97,8 +97,9 @@ fn main() {
         std::hint::black_box(probe);
         let reference = pairwise_estimate(&cluster, 20_000);
         println!(
-            "| {workloads} | {policies} | {} | {:.2} s | {:.3} s | {peak:.0} MiB | {:.1} s | {:.0}× |",
+            "| {workloads} | {policies} | {} | {} | {:.2} s | {:.3} s | {peak:.0} MiB | {:.1} s | {:.0}× |",
             matrix.class_count(),
+            { let (rows, columns) = matrix.line_count(); rows + columns },
             load.as_secs_f64(),
             compute.as_secs_f64(),
             reference.as_secs_f64(),
