@@ -883,14 +883,12 @@ impl Builder {
             }
             if service.service_type == crate::service::ServiceType::LoadBalancer
                 && service.load_balancer_ips.is_empty()
-            {
-                if let Some(ip) = self
+                && let Some(ip) = self
                     .ips
                     .next(config.load_balancer_ip_range, |a| &mut a.next_load_balancer)
-                {
-                    service.load_balancer_ips.push(ip);
-                    service.allocated.load_balancer_ip = true;
-                }
+            {
+                service.load_balancer_ips.push(ip);
+                service.allocated.load_balancer_ip = true;
             }
         }
         self.cluster

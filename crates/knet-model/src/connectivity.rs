@@ -333,7 +333,7 @@ impl<'c> Builder<'c> {
         let mut column_of = vec![None; self.classes.len()];
         let mut columns: Vec<Line> = Vec::new();
         let mut by_signature: HashMap<(Vec<usize>, Vec<u32>), usize> = HashMap::new();
-        for destination in 0..self.classes.len() {
+        for (destination, slot) in column_of.iter_mut().enumerate() {
             let policies = &compiled.isolating[destination];
             if policies.is_empty() {
                 continue;
@@ -346,7 +346,7 @@ impl<'c> Builder<'c> {
                 .collect();
             let signature = (policies.clone(), named);
             if let Some(&column) = by_signature.get(&signature) {
-                column_of[destination] = Some(column);
+                *slot = Some(column);
                 continue;
             }
             let mut line = Line {
@@ -359,7 +359,7 @@ impl<'c> Builder<'c> {
             }
             columns.push(line);
             by_signature.insert(signature, columns.len() - 1);
-            column_of[destination] = Some(columns.len() - 1);
+            *slot = Some(columns.len() - 1);
         }
         (column_of, columns)
     }
@@ -370,13 +370,13 @@ impl<'c> Builder<'c> {
         let mut row_of = vec![None; self.classes.len()];
         let mut rows: Vec<Line> = Vec::new();
         let mut by_signature: HashMap<Vec<usize>, usize> = HashMap::new();
-        for source in 0..self.classes.len() {
+        for (source, slot) in row_of.iter_mut().enumerate() {
             let policies = &compiled.isolating[source];
             if policies.is_empty() {
                 continue;
             }
             if let Some(&row) = by_signature.get(policies) {
-                row_of[source] = Some(row);
+                *slot = Some(row);
                 continue;
             }
             let mut line = Line {
@@ -398,7 +398,7 @@ impl<'c> Builder<'c> {
             }
             rows.push(line);
             by_signature.insert(policies.clone(), rows.len() - 1);
-            row_of[source] = Some(rows.len() - 1);
+            *slot = Some(rows.len() - 1);
         }
         (row_of, rows)
     }

@@ -103,6 +103,9 @@ pub struct Policy {
     pub origin: Origin,
 }
 
+/// A rule as the API writes it: its peers (`from` / `to`) and its ports.
+type RawRule = (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>);
+
 /// Index of a policy in [`Cluster::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PolicyId(pub usize);
@@ -145,10 +148,7 @@ impl Policy {
         };
         let compile_rules = |direction: Direction| -> Result<Vec<Rule>, String> {
             let (list, peer_field) = direction.fields();
-            let rules: Vec<(
-                Option<Vec<NetworkPolicyPeer>>,
-                Option<Vec<NetworkPolicyPort>>,
-            )> = match direction {
+            let rules: Vec<RawRule> = match direction {
                 Direction::Ingress => spec
                     .ingress
                     .iter()

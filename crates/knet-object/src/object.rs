@@ -139,6 +139,9 @@ pub struct OtherObject {
 }
 
 /// One decoded Kubernetes object.
+// The typed values differ in size (a Deployment is larger than a Secret); boxing them would put an indirection in
+// every match across the code base for no measurable gain, since objects are few and long-lived.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Object {
     Namespace(Namespace),
