@@ -22,6 +22,16 @@ pub enum Requirement {
 }
 
 impl Requirement {
+    /// The label key the requirement is about.
+    pub fn key(&self) -> &str {
+        match self {
+            Requirement::In { key, .. }
+            | Requirement::NotIn { key, .. }
+            | Requirement::Exists { key }
+            | Requirement::DoesNotExist { key } => key,
+        }
+    }
+
     fn matches(&self, labels: &Labels) -> bool {
         match self {
             Requirement::In { key, values } => labels.get(key).is_some_and(|v| values.contains(v)),
@@ -99,7 +109,8 @@ impl Selector {
     }
 
     fn normalized(mut requirements: Vec<Requirement>) -> Selector {
-        requirements.sort();
+        // Sorted by key as apimachinery prints them, so equal selectors compare and print equal.
+        requirements.sort_by(|a, b| a.key().cmp(b.key()).then_with(|| a.cmp(b)));
         requirements.dedup();
         Selector { requirements }
     }
@@ -179,7 +190,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             selector.to_string(),
-            "!legacy,app=web,env notin (prod),team,tier in (a,b)"
+            "app=web,env notin (prod),!legacy,team,tier in (a,b)"
         );
         assert!(selector.matches(&labels(&[("app", "web"), ("tier", "a"), ("team", "x")])));
         // NotIn is satisfied by an absent key, and violated by a listed value.
