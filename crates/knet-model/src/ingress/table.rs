@@ -1,0 +1,1190 @@
+//! Building the route table from a cluster snapshot, the way ingress-nginx builds its nginx servers.
+//!
+//! The steps follow ingress-nginx's `createServers` and `getBackendServers`:
+//!
+//! 1. Decide each Ingress's class and keep the ones this controller serves.
+//! 2. Order them: oldest `creationTimestamp` first; equal timestamps (every offline manifest) by `namespace/name`
+//!    descending. Every "first one wins" below follows this order.
+//! 3. Create one server per rule host. The first Ingress naming a host creates it; its `defaultBackend`, if any,
+//!    becomes the host's fallback. An Ingress with a `defaultBackend` and no rules becomes the catch-all server's
+//!    fallback; without one, unmatched requests get the controller's own default backend, which answers 404.
+//! 4. Add every rule path as a route of its host's server. A second claim on the same path and pathType is dropped;
+//!    resource backends are dropped (ingress-nginx proxies only to Services). Canary Ingresses add no routes of their
+//!    own: they attach to the main route with the same host, path and pathType.
+//! 5. Switch a host to regex mode when any of its routes uses `use-regex` or a `rewrite-target` that differs from the
+//!    path.
+//! 6. Give each host the certificate of the first Ingress that has a rule for it and a TLS section.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::api::networking::v1::{Ingress, IngressBackend, IngressServiceBackend};
+use knet_object::Origin;
+
+use crate::cluster::{Cluster, Located};
+use crate::ports::Protocol;
+use crate::service::{Endpoint, Service, ServicePort, ServiceType, TargetPort};
+
+use super::annotations::{AnnotationStatus, NGINX_ANNOTATION_PREFIX, nginx_annotation_status};
+use super::class::{ClassChoice, ControllerIdentity, Decision, ingress_class};
+use super::host::HostPattern;
+use super::path::PathType;
+use super::problem::{Problem, Site};
+use super::rewrite::needs_rewrite;
+
+/// `namespace/name` of an Ingress.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IngressRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for IngressRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// The port a backend names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BackendPort {
+    Number(u16),
+    Name(String),
+    /// Neither a valid number nor a name (the API server rejects this).
+    Missing,
+}
+
+impl fmt::Display for BackendPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendPort::Number(n) => write!(f, "{n}"),
+            BackendPort::Name(name) => write!(f, "{name:?}"),
+            BackendPort::Missing => f.write_str("(none)"),
+        }
+    }
+}
+
+/// How a backend port found its Service port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortMatch {
+    /// The backend's number is the Service port's `port`.
+    Number,
+    /// The backend's name is the Service port's `name`.
+    Name,
+    /// Only the Service port's `targetPort` matched: ingress-nginx accepts this, the API does not mean it.
+    TargetPort,
+}
+
+/// What a service backend resolves to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceTarget {
+    /// No Service of that name in the Ingress's namespace.
+    NoService,
+    /// The Service exists but has no such port.
+    NoPort,
+    /// An ExternalName Service: ingress-nginx proxies to the DNS name.
+    ExternalName { host: String, port: Option<u16> },
+    /// A Service port and its ready endpoints (possibly none).
+    Port {
+        port: u16,
+        name: Option<String>,
+        matched_by: PortMatch,
+        endpoints: Vec<Endpoint>,
+    },
+}
+
+/// A `service` backend, resolved against the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceBackend {
+    /// The Ingress's namespace: a backend cannot name a Service elsewhere.
+    pub namespace: String,
+    pub name: String,
+    pub port: BackendPort,
+    pub target: ServiceTarget,
+}
+
+impl ServiceBackend {
+    /// The ready endpoints traffic can go to (none unless the backend resolved to a Service port).
+    pub fn endpoints(&self) -> &[Endpoint] {
+        match &self.target {
+            ServiceTarget::Port { endpoints, .. } => endpoints,
+            _ => &[],
+        }
+    }
+}
+
+/// `backend-service:8080 -> 10.244.0.5:8080 (backend-0), ...`, or what is missing.
+impl fmt::Display for ServiceBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, self.port)?;
+        match &self.target {
+            ServiceTarget::NoService => f.write_str(" (no such Service: 503)"),
+            ServiceTarget::NoPort => f.write_str(" (no such Service port: 503)"),
+            ServiceTarget::ExternalName { host, port } => match port {
+                Some(port) => write!(f, " -> ExternalName {host}:{port}"),
+                None => write!(f, " -> ExternalName {host}"),
+            },
+            ServiceTarget::Port { endpoints, .. } if endpoints.is_empty() => {
+                f.write_str(" (no ready endpoints: 503)")
+            }
+            ServiceTarget::Port { endpoints, .. } => {
+                f.write_str(" ->")?;
+                for (index, endpoint) in endpoints.iter().enumerate() {
+                    let separator = if index == 0 { " " } else { ", " };
+                    write!(
+                        f,
+                        "{separator}{}:{} ({})",
+                        endpoint.ip, endpoint.port, endpoint.target_name
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A canary Ingress attached to a main route: ingress-nginx sends part of the route's traffic to its backend,
+/// according to its `canary-*` annotations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canary {
+    pub ingress: IngressRef,
+    pub backend: ServiceBackend,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// One rule path of a served Ingress, on its host's server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub ingress: IngressRef,
+    pub origin: Origin,
+    pub host: HostPattern,
+    /// The path as written; an empty path is `/`.
+    pub path: String,
+    pub path_type: PathType,
+    pub backend: ServiceBackend,
+    /// The Ingress's `nginx.ingress.kubernetes.io/*` annotations (full keys), for the gateway to interpret.
+    pub annotations: BTreeMap<String, String>,
+    /// `rewrite-target`, when it applies to this route (set and different from the path).
+    pub rewrite_target: Option<String>,
+    /// `use-regex: "true"` on the Ingress.
+    pub use_regex: bool,
+    /// Whether the host is in regex mode, so this path is matched as `~* "^<path>"`.
+    pub regex: bool,
+    /// The certificate of the route's host, if the host has TLS.
+    pub tls: Option<TlsBinding>,
+    pub canaries: Vec<Canary>,
+    /// Position in ingress-nginx's processing order, which breaks ties.
+    pub(crate) rank: usize,
+}
+
+/// `myapp.example.com /api (Prefix) -> backend-service:8080 -> ... tls=tls-secret [default/web-ingress]`.
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({}) -> {}",
+            self.host, self.path, self.path_type, self.backend
+        )?;
+        if let Some(target) = &self.rewrite_target {
+            write!(f, " rewrite={target}")?;
+        } else if self.regex {
+            f.write_str(" regex")?;
+        }
+        if let Some(tls) = &self.tls {
+            write!(f, " tls={}", tls.certificate)?;
+        }
+        for canary in &self.canaries {
+            write!(f, " canary={}:{}", canary.backend.name, canary.backend.port)?;
+        }
+        write!(f, " [{}]", self.ingress)
+    }
+}
+
+/// Why a host is in regex mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexCause {
+    pub ingress: IngressRef,
+    /// `use-regex` or `rewrite-target`.
+    pub annotation: &'static str,
+    /// The path whose location carries the annotation.
+    pub path: String,
+}
+
+/// What answers a request that no route of a server matches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fallback {
+    /// The controller's own default backend, which answers 404.
+    Controller,
+    /// An Ingress's `defaultBackend`.
+    Ingress {
+        ingress: IngressRef,
+        backend: ServiceBackend,
+    },
+}
+
+/// The certificate a host presents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsCertificate {
+    /// A TLS Secret in the Ingress's namespace.
+    Secret { name: String, exists: bool },
+    /// The controller's default (self-signed) certificate, and why.
+    Default { reason: String },
+}
+
+impl fmt::Display for TlsCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsCertificate::Secret { name, exists: true } => f.write_str(name),
+            TlsCertificate::Secret {
+                name,
+                exists: false,
+            } => write!(f, "{name}(missing: default certificate)"),
+            TlsCertificate::Default { .. } => f.write_str("(default certificate)"),
+        }
+    }
+}
+
+/// A host's TLS: the certificate and the Ingress whose TLS section decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsBinding {
+    pub ingress: IngressRef,
+    pub certificate: TlsCertificate,
+}
+
+/// One nginx server: a host and everything routed under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    pub host: HostPattern,
+    /// Routes in ingress-nginx's processing order.
+    pub routes: Vec<Route>,
+    pub regex: Option<RegexCause>,
+    pub fallback: Fallback,
+    pub tls: Option<TlsBinding>,
+    /// The Ingress that created the server (none for the catch-all).
+    pub created_by: Option<IngressRef>,
+}
+
+/// The controller-wide default: an Ingress with a `defaultBackend` and no rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultRoute {
+    pub ingress: IngressRef,
+    pub backend: ServiceBackend,
+}
+
+/// One Ingress of the input: its class, and whether the controller serves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressStatus {
+    pub ingress: IngressRef,
+    pub origin: Origin,
+    pub class: ClassChoice,
+    pub decision: Decision,
+}
+
+/// Every route the controller serves, the Ingresses it ignores, and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteTable {
+    controller: ControllerIdentity,
+    ingresses: Vec<IngressStatus>,
+    /// Sorted by host; the catch-all server last.
+    servers: Vec<Server>,
+    default_backend: Option<DefaultRoute>,
+    problems: Vec<Problem>,
+}
+
+impl RouteTable {
+    /// Builds the table for one controller from a cluster snapshot.
+    pub fn build(cluster: &Cluster, controller: &ControllerIdentity) -> RouteTable {
+        Builder::new(cluster, controller).build()
+    }
+
+    pub fn controller(&self) -> &ControllerIdentity {
+        &self.controller
+    }
+
+    /// Every Ingress of the input, in input order, with its class and the controller's decision.
+    pub fn ingresses(&self) -> &[IngressStatus] {
+        &self.ingresses
+    }
+
+    /// The servers, sorted by host, the catch-all last.
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
+
+    /// The catch-all default backend, if an Ingress without rules defines one.
+    pub fn default_backend(&self) -> Option<&DefaultRoute> {
+        self.default_backend.as_ref()
+    }
+
+    /// Every route, sorted by host (catch-all last), path and pathType.
+    pub fn routes(&self) -> Vec<&Route> {
+        let mut routes: Vec<&Route> = self.servers.iter().flat_map(|s| &s.routes).collect();
+        routes.sort_by(|a, b| {
+            a.host
+                .sort_key()
+                .cmp(&b.host.sort_key())
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.path_type.cmp(&b.path_type))
+        });
+        routes
+    }
+
+    /// Everything wrong or surprising, in the order found.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The server nginx picks for a (normalized) request host: an exact name, else the wildcard over it, else the
+    /// catch-all. `None` only if the table has no catch-all, which [`RouteTable::build`] always creates.
+    pub(crate) fn server_for(&self, host: &str) -> Option<(&Server, super::lookup::HostMatch)> {
+        use super::lookup::HostMatch;
+        let exact = self
+            .servers
+            .iter()
+            .find(|s| matches!(&s.host, HostPattern::Exact(name) if name == host));
+        if let Some(server) = exact {
+            return Some((server, HostMatch::Exact));
+        }
+        let wildcard = self
+            .servers
+            .iter()
+            .find(|s| matches!(s.host, HostPattern::Wildcard(_)) && s.host.matches(host));
+        if let Some(server) = wildcard {
+            return Some((server, HostMatch::Wildcard));
+        }
+        self.servers
+            .iter()
+            .find(|s| s.host == HostPattern::Any)
+            .map(|server| (server, HostMatch::CatchAll))
+    }
+}
+
+/// What the builder needs of each served Ingress.
+struct Served<'c> {
+    reference: IngressRef,
+    object: &'c Located<Ingress>,
+    nginx_annotations: BTreeMap<String, String>,
+    canary: bool,
+    rewrite_target: Option<String>,
+    use_regex: bool,
+}
+
+impl Served<'_> {
+    fn rules(&self) -> &[k8s_openapi::api::networking::v1::IngressRule] {
+        self.object
+            .value
+            .spec
+            .as_ref()
+            .and_then(|s| s.rules.as_deref())
+            .unwrap_or_default()
+    }
+
+    fn default_backend(&self) -> Option<&IngressBackend> {
+        self.object
+            .value
+            .spec
+            .as_ref()
+            .and_then(|s| s.default_backend.as_ref())
+    }
+
+    fn tls(&self) -> &[k8s_openapi::api::networking::v1::IngressTLS] {
+        self.object
+            .value
+            .spec
+            .as_ref()
+            .and_then(|s| s.tls.as_deref())
+            .unwrap_or_default()
+    }
+
+    fn annotation(&self, suffix: &str) -> Option<&str> {
+        self.nginx_annotations
+            .get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}"))
+            .map(String::as_str)
+    }
+
+    /// The valid hosts of this Ingress's rules, in order, with their rule.
+    fn rule_hosts(&self) -> impl Iterator<Item = HostPattern> + '_ {
+        self.rules()
+            .iter()
+            .filter_map(|rule| HostPattern::parse(rule.host.as_deref()).ok())
+    }
+}
+
+struct Builder<'c> {
+    cluster: &'c Cluster,
+    controller: &'c ControllerIdentity,
+    statuses: Vec<IngressStatus>,
+    servers: BTreeMap<HostPattern, Server>,
+    default_backend: Option<DefaultRoute>,
+    problems: Vec<Problem>,
+    next_rank: usize,
+}
+
+impl<'c> Builder<'c> {
+    fn new(cluster: &'c Cluster, controller: &'c ControllerIdentity) -> Self {
+        let mut servers = BTreeMap::new();
+        servers.insert(
+            HostPattern::Any,
+            Server {
+                host: HostPattern::Any,
+                routes: Vec::new(),
+                regex: None,
+                fallback: Fallback::Controller,
+                tls: None,
+                created_by: None,
+            },
+        );
+        Builder {
+            cluster,
+            controller,
+            statuses: Vec::new(),
+            servers,
+            default_backend: None,
+            problems: Vec::new(),
+            next_rank: 0,
+        }
+    }
+
+    fn build(mut self) -> RouteTable {
+        let served = self.served_ingresses();
+        for ingress in &served {
+            self.check_annotations(ingress);
+        }
+        let (canaries, main): (Vec<&Served>, Vec<&Served>) = served.iter().partition(|i| i.canary);
+        self.create_servers(&main);
+        for ingress in &main {
+            self.add_routes(ingress);
+        }
+        for ingress in &canaries {
+            self.attach_canary(ingress);
+        }
+        self.decide_regex_mode(&main);
+        self.assign_tls(&main);
+        self.finish()
+    }
+
+    /// Steps 1 and 2: the class of every Ingress, and the served ones in processing order.
+    fn served_ingresses(&mut self) -> Vec<Served<'c>> {
+        let cluster = self.cluster;
+        let mut served = Vec::new();
+        for object in &cluster.ingresses {
+            let reference = IngressRef {
+                namespace: object.namespace().to_owned(),
+                name: object.name().to_owned(),
+            };
+            let class = ingress_class(cluster, object);
+            let decision = self.controller.decide(cluster, &class);
+            if class.annotation_conflicts() {
+                self.problems.push(Problem::ClassConflict {
+                    ingress: reference.clone(),
+                    field: class.field.clone().unwrap_or_default(),
+                    annotation: class.annotation.clone().unwrap_or_default(),
+                });
+            }
+            if class.ambiguous_default() {
+                self.problems.push(Problem::AmbiguousDefaultClass {
+                    ingress: reference.clone(),
+                    chosen: class.class.clone().unwrap_or_default(),
+                    defaults: class.defaults.clone(),
+                });
+            }
+            match &decision {
+                Decision::Served { .. } => served.push(served_ingress(reference.clone(), object)),
+                Decision::Ignored { reason } => self.problems.push(Problem::NotServed {
+                    ingress: reference.clone(),
+                    reason: reason.clone(),
+                }),
+            }
+            self.statuses.push(IngressStatus {
+                ingress: reference,
+                origin: object.origin.clone(),
+                class,
+                decision,
+            });
+        }
+        served.sort_by(|a, b| {
+            let created = |i: &Served| i.object.value.metadata.creation_timestamp.clone();
+            created(a)
+                .cmp(&created(b))
+                .then_with(|| b.reference.cmp(&a.reference))
+        });
+        served
+    }
+
+    /// Unknown, removed and ConfigMap-only annotations, and a basic-auth Secret that does not exist.
+    fn check_annotations(&mut self, ingress: &Served) {
+        for key in ingress.nginx_annotations.keys() {
+            let suffix = key
+                .strip_prefix(NGINX_ANNOTATION_PREFIX)
+                .unwrap_or(key.as_str());
+            let status = nginx_annotation_status(suffix);
+            if status != AnnotationStatus::Known {
+                self.problems.push(Problem::Annotation {
+                    ingress: ingress.reference.clone(),
+                    annotation: suffix.to_owned(),
+                    status,
+                });
+            }
+        }
+        let auth = ingress.annotation("auth-type");
+        if let (Some("basic" | "digest"), Some(secret)) = (auth, ingress.annotation("auth-secret"))
+        {
+            let (namespace, name) = match secret.split_once('/') {
+                Some((namespace, name)) => (namespace, name),
+                None => (ingress.reference.namespace.as_str(), secret),
+            };
+            if !self
+                .cluster
+                .secrets
+                .contains(&(namespace.to_owned(), name.to_owned()))
+            {
+                self.problems.push(Problem::AuthSecretMissing {
+                    ingress: ingress.reference.clone(),
+                    namespace: namespace.to_owned(),
+                    secret: name.to_owned(),
+                });
+            }
+        }
+    }
+
+    /// Step 3: one server per rule host, created by the first Ingress naming it, and the catch-all default.
+    fn create_servers(&mut self, main: &[&Served]) {
+        for ingress in main {
+            let rules = ingress.rules();
+            let default_backend = ingress.default_backend();
+            if rules.is_empty() && default_backend.is_none() {
+                self.problems.push(Problem::Empty {
+                    ingress: ingress.reference.clone(),
+                });
+            }
+            let service_default = default_backend
+                .and_then(|backend| self.service_backend(ingress, &Site::DefaultBackend, backend));
+            if rules.is_empty()
+                && let Some(backend) = service_default.clone()
+            {
+                match &self.default_backend {
+                    None => {
+                        self.default_backend = Some(DefaultRoute {
+                            ingress: ingress.reference.clone(),
+                            backend,
+                        })
+                    }
+                    Some(kept) => self.problems.push(Problem::DefaultBackendConflict {
+                        kept: kept.ingress.clone(),
+                        dropped: ingress.reference.clone(),
+                    }),
+                }
+            }
+            for rule in rules {
+                let host = match HostPattern::parse(rule.host.as_deref()) {
+                    Ok(host) => host,
+                    Err(reason) => {
+                        self.problems.push(Problem::InvalidHost {
+                            ingress: ingress.reference.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                };
+                self.servers.entry(host.clone()).or_insert_with(|| Server {
+                    fallback: match &service_default {
+                        Some(backend) => Fallback::Ingress {
+                            ingress: ingress.reference.clone(),
+                            backend: backend.clone(),
+                        },
+                        None => Fallback::Controller,
+                    },
+                    host,
+                    routes: Vec::new(),
+                    regex: None,
+                    tls: None,
+                    created_by: Some(ingress.reference.clone()),
+                });
+            }
+        }
+        if let Some(default) = &self.default_backend
+            && let Some(catch_all) = self.servers.get_mut(&HostPattern::Any)
+        {
+            catch_all.fallback = Fallback::Ingress {
+                ingress: default.ingress.clone(),
+                backend: default.backend.clone(),
+            };
+        }
+    }
+
+    /// Step 4: the rule paths of one main Ingress.
+    fn add_routes(&mut self, ingress: &Served) {
+        for (host, paths) in self.rule_paths(ingress) {
+            for (path, path_type, backend) in paths {
+                let Some(server) = self.servers.get_mut(&host) else {
+                    continue;
+                };
+                if let Some(kept) = server
+                    .routes
+                    .iter()
+                    .find(|r| r.path == path && r.path_type == path_type)
+                {
+                    self.problems.push(Problem::PathConflict {
+                        host: host.clone(),
+                        path: path.clone(),
+                        path_type,
+                        kept: kept.ingress.clone(),
+                        dropped: ingress.reference.clone(),
+                    });
+                    continue;
+                }
+                let rewrite_target = ingress
+                    .rewrite_target
+                    .clone()
+                    .filter(|target| needs_rewrite(target, &path));
+                server.routes.push(Route {
+                    ingress: ingress.reference.clone(),
+                    origin: ingress.object.origin.clone(),
+                    host: host.clone(),
+                    path,
+                    path_type,
+                    backend,
+                    annotations: ingress.nginx_annotations.clone(),
+                    rewrite_target,
+                    use_regex: ingress.use_regex,
+                    regex: false,
+                    tls: None,
+                    canaries: Vec::new(),
+                    rank: self.next_rank,
+                });
+                self.next_rank += 1;
+            }
+        }
+    }
+
+    /// A canary Ingress's paths join the main routes with the same host, path and pathType.
+    fn attach_canary(&mut self, ingress: &Served) {
+        for (host, paths) in self.rule_paths(ingress) {
+            for (path, path_type, backend) in paths {
+                let main = self.servers.get_mut(&host).and_then(|s| {
+                    s.routes
+                        .iter_mut()
+                        .find(|r| r.path == path && r.path_type == path_type)
+                });
+                match main {
+                    Some(route) => route.canaries.push(Canary {
+                        ingress: ingress.reference.clone(),
+                        backend,
+                        annotations: ingress.nginx_annotations.clone(),
+                    }),
+                    None => self.problems.push(Problem::CanaryWithoutMain {
+                        ingress: ingress.reference.clone(),
+                        host: host.clone(),
+                        path,
+                        path_type,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The valid paths of an Ingress's rules with resolved service backends, grouped by host. Invalid hosts, paths
+    /// and non-service backends are reported and left out.
+    #[allow(clippy::type_complexity)]
+    fn rule_paths(
+        &mut self,
+        ingress: &Served,
+    ) -> Vec<(HostPattern, Vec<(String, PathType, ServiceBackend)>)> {
+        let mut out = Vec::new();
+        for rule in ingress.rules() {
+            // Invalid hosts were reported when the servers were created.
+            let Ok(host) = HostPattern::parse(rule.host.as_deref()) else {
+                continue;
+            };
+            let mut paths = Vec::new();
+            for http_path in rule.http.iter().flat_map(|http| &http.paths) {
+                let path = http_path
+                    .path
+                    .clone()
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| "/".to_owned());
+                let Some(path_type) = self.path_type(ingress, &host, &path, &http_path.path_type)
+                else {
+                    continue;
+                };
+                if let Some(reason) = invalid_path(&path, path_type) {
+                    self.problems.push(Problem::InvalidPath {
+                        ingress: ingress.reference.clone(),
+                        host: host.clone(),
+                        path,
+                        path_type,
+                        reason,
+                    });
+                    continue;
+                }
+                let site = Site::Path {
+                    host: host.clone(),
+                    path: path.clone(),
+                    path_type,
+                };
+                if let Some(backend) = self.service_backend(ingress, &site, &http_path.backend) {
+                    paths.push((path, path_type, backend));
+                }
+            }
+            out.push((host, paths));
+        }
+        out
+    }
+
+    /// The path type, defaulting a missing one to ImplementationSpecific as ingress-nginx does.
+    fn path_type(
+        &mut self,
+        ingress: &Served,
+        host: &HostPattern,
+        path: &str,
+        value: &str,
+    ) -> Option<PathType> {
+        if value.is_empty() {
+            self.problems.push(Problem::MissingPathType {
+                ingress: ingress.reference.clone(),
+                host: host.clone(),
+                path: path.to_owned(),
+            });
+            return Some(PathType::ImplementationSpecific);
+        }
+        let parsed = PathType::parse(value);
+        if parsed.is_none() {
+            self.problems.push(Problem::InvalidPathType {
+                ingress: ingress.reference.clone(),
+                host: host.clone(),
+                path: path.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        parsed
+    }
+
+    /// Resolves a backend that names a Service; reports and drops the others.
+    fn service_backend(
+        &mut self,
+        ingress: &Served,
+        site: &Site,
+        backend: &IngressBackend,
+    ) -> Option<ServiceBackend> {
+        match (&backend.service, &backend.resource) {
+            (Some(service), _) => Some(self.resolve(ingress, site, service)),
+            (None, Some(resource)) => {
+                self.problems.push(Problem::ResourceBackend {
+                    ingress: ingress.reference.clone(),
+                    site: site.clone(),
+                    kind: match &resource.api_group {
+                        Some(group) if !group.is_empty() => format!("{group}/{}", resource.kind),
+                        _ => resource.kind.clone(),
+                    },
+                    name: resource.name.clone(),
+                });
+                None
+            }
+            (None, None) => {
+                self.problems.push(Problem::NoBackend {
+                    ingress: ingress.reference.clone(),
+                    site: site.clone(),
+                });
+                None
+            }
+        }
+    }
+
+    /// A service backend → its Service, Service port and ready endpoints, reporting what is missing.
+    fn resolve(
+        &mut self,
+        ingress: &Served,
+        site: &Site,
+        backend: &IngressServiceBackend,
+    ) -> ServiceBackend {
+        let namespace = ingress.reference.namespace.clone();
+        let port = backend_port(backend);
+        let target = match self.cluster.find_service(&namespace, &backend.name) {
+            None => {
+                self.problems.push(Problem::ServiceMissing {
+                    ingress: ingress.reference.clone(),
+                    site: site.clone(),
+                    namespace: namespace.clone(),
+                    service: backend.name.clone(),
+                });
+                ServiceTarget::NoService
+            }
+            Some(service) if service.service_type == ServiceType::ExternalName => {
+                ServiceTarget::ExternalName {
+                    host: service.external_name.clone().unwrap_or_default(),
+                    port: match &port {
+                        BackendPort::Number(n) => Some(*n),
+                        BackendPort::Name(name) => {
+                            service.find_port(None, Some(name), None).map(|p| p.port)
+                        }
+                        BackendPort::Missing => None,
+                    },
+                }
+            }
+            Some(service) => self.resolve_port(ingress, site, service, &port),
+        };
+        ServiceBackend {
+            namespace,
+            name: backend.name.clone(),
+            port,
+            target,
+        }
+    }
+
+    fn resolve_port(
+        &mut self,
+        ingress: &Served,
+        site: &Site,
+        service: &Service,
+        port: &BackendPort,
+    ) -> ServiceTarget {
+        let Some((service_port, matched_by)) = find_service_port(service, port) else {
+            self.problems.push(Problem::PortMissing {
+                ingress: ingress.reference.clone(),
+                site: site.clone(),
+                namespace: service.namespace.clone(),
+                service: service.name.clone(),
+                port: port.clone(),
+                available: service.ports.iter().map(describe_port).collect(),
+            });
+            return ServiceTarget::NoPort;
+        };
+        if matched_by == PortMatch::TargetPort {
+            self.problems.push(Problem::PortMatchedTargetPort {
+                ingress: ingress.reference.clone(),
+                site: site.clone(),
+                namespace: service.namespace.clone(),
+                service: service.name.clone(),
+                port: port.clone(),
+                service_port: service_port.port,
+            });
+        }
+        let endpoints = service.serving_endpoints(self.cluster, service_port);
+        if endpoints.is_empty() {
+            self.problems.push(Problem::NoEndpoints {
+                ingress: ingress.reference.clone(),
+                site: site.clone(),
+                namespace: service.namespace.clone(),
+                service: service.name.clone(),
+                port: service_port.port,
+            });
+        }
+        ServiceTarget::Port {
+            port: service_port.port,
+            name: service_port.name.clone(),
+            matched_by,
+            endpoints,
+        }
+    }
+
+    /// Step 5: a host is in regex mode when any of its locations rewrites or asks for regex. That includes the host's
+    /// root location, which carries the annotations of the Ingress that created the host unless a `/` Prefix route
+    /// replaced it.
+    fn decide_regex_mode(&mut self, main: &[&Served]) {
+        for server in self.servers.values_mut() {
+            let from_routes = server.routes.iter().find_map(|route| {
+                let annotation = if route.rewrite_target.is_some() {
+                    "rewrite-target"
+                } else if route.use_regex {
+                    "use-regex"
+                } else {
+                    return None;
+                };
+                Some(RegexCause {
+                    ingress: route.ingress.clone(),
+                    annotation,
+                    path: route.path.clone(),
+                })
+            });
+            let root_replaced = server
+                .routes
+                .iter()
+                .any(|r| r.path == "/" && r.path_type == PathType::Prefix);
+            let creator = server
+                .created_by
+                .as_ref()
+                .and_then(|by| main.iter().find(|i| &i.reference == by));
+            let from_root = creator.filter(|_| !root_replaced).and_then(|creator| {
+                let annotation = if creator
+                    .rewrite_target
+                    .as_deref()
+                    .is_some_and(|t| needs_rewrite(t, "/"))
+                {
+                    "rewrite-target"
+                } else if creator.use_regex {
+                    "use-regex"
+                } else {
+                    return None;
+                };
+                Some(RegexCause {
+                    ingress: creator.reference.clone(),
+                    annotation,
+                    path: "/".to_owned(),
+                })
+            });
+            server.regex = from_routes.or(from_root);
+            let regex = server.regex.is_some();
+            for route in &mut server.routes {
+                route.regex = regex;
+            }
+        }
+    }
+
+    /// Step 6: each host's certificate, from the first Ingress with a rule for it and a TLS section; plus missing
+    /// Secrets and TLS hosts no rule of their Ingress uses.
+    fn assign_tls(&mut self, main: &[&Served]) {
+        for ingress in main {
+            let hosts: Vec<HostPattern> = ingress.rule_hosts().collect();
+            let tls_entries = self.tls_entries(ingress);
+            for host in hosts.iter().filter(|h| **h != HostPattern::Any) {
+                if tls_entries.is_empty() {
+                    continue;
+                }
+                let Some(server) = self.servers.get_mut(host) else {
+                    continue;
+                };
+                let certificate = certificate_for(host, &tls_entries, ingress, self.cluster);
+                match &server.tls {
+                    Some(existing) => {
+                        if existing.ingress != ingress.reference
+                            && tls_entries
+                                .iter()
+                                .any(|(tls_host, _)| tls_host.covers(host))
+                        {
+                            self.problems.push(Problem::TlsIgnored {
+                                ingress: ingress.reference.clone(),
+                                host: host.clone(),
+                                by: existing.ingress.clone(),
+                            });
+                        }
+                    }
+                    None => {
+                        server.tls = Some(TlsBinding {
+                            ingress: ingress.reference.clone(),
+                            certificate,
+                        });
+                    }
+                }
+            }
+            for (tls_host, secret) in &tls_entries {
+                match secret {
+                    None => self.problems.push(Problem::TlsWithoutSecret {
+                        ingress: ingress.reference.clone(),
+                        host: tls_host.clone(),
+                    }),
+                    Some(secret) if !secret_exists(self.cluster, ingress, secret) => {
+                        self.problems.push(Problem::SecretMissing {
+                            ingress: ingress.reference.clone(),
+                            host: tls_host.clone(),
+                            namespace: ingress.reference.namespace.clone(),
+                            secret: secret.clone(),
+                        })
+                    }
+                    Some(_) => {}
+                }
+                if *tls_host != HostPattern::Any && !hosts.iter().any(|h| tls_host.covers(h)) {
+                    self.problems.push(Problem::TlsHostUnused {
+                        ingress: ingress.reference.clone(),
+                        host: tls_host.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// `(host, secretName)` for every TLS host of an Ingress. An entry without hosts stands for the certificate's own
+    /// names, which offline manifests do not have; it is taken to cover every rule host (`HostPattern::Any`).
+    fn tls_entries(&mut self, ingress: &Served) -> Vec<(HostPattern, Option<String>)> {
+        let mut entries = Vec::new();
+        for tls in ingress.tls() {
+            let secret = tls.secret_name.clone().filter(|s| !s.is_empty());
+            let hosts = tls.hosts.as_deref().unwrap_or_default();
+            if hosts.is_empty() {
+                entries.push((HostPattern::Any, secret.clone()));
+            }
+            for host in hosts {
+                match HostPattern::parse(Some(host)) {
+                    Ok(host) => entries.push((host, secret.clone())),
+                    Err(reason) => self.problems.push(Problem::InvalidHost {
+                        ingress: ingress.reference.clone(),
+                        reason: format!("(tls) {reason}"),
+                    }),
+                }
+            }
+        }
+        entries
+    }
+
+    fn finish(self) -> RouteTable {
+        let mut servers: Vec<Server> = self.servers.into_values().collect();
+        for server in &mut servers {
+            let tls = server.tls.clone();
+            for route in &mut server.routes {
+                route.tls = tls.clone();
+            }
+        }
+        servers.sort_by(|a, b| a.host.sort_key().cmp(&b.host.sort_key()));
+        RouteTable {
+            controller: self.controller.clone(),
+            ingresses: self.statuses,
+            servers,
+            default_backend: self.default_backend,
+            problems: self.problems,
+        }
+    }
+}
+
+fn served_ingress<'c>(reference: IngressRef, object: &'c Located<Ingress>) -> Served<'c> {
+    let nginx_annotations: BTreeMap<String, String> = object
+        .value
+        .metadata
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(key, _)| key.starts_with(NGINX_ANNOTATION_PREFIX))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let get = |suffix: &str| {
+        nginx_annotations
+            .get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}"))
+            .map(String::as_str)
+    };
+    let canary = get("canary").and_then(parse_bool).unwrap_or(false);
+    let rewrite_target = get("rewrite-target")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let use_regex = get("use-regex").and_then(parse_bool).unwrap_or(false);
+    Served {
+        reference,
+        object,
+        nginx_annotations,
+        canary,
+        rewrite_target,
+        use_regex,
+    }
+}
+
+/// Go's `strconv.ParseBool`, which ingress-nginx uses for boolean annotations.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn backend_port(backend: &IngressServiceBackend) -> BackendPort {
+    let Some(port) = &backend.port else {
+        return BackendPort::Missing;
+    };
+    if let Some(number) = port.number {
+        return u16::try_from(number)
+            .ok()
+            .filter(|&n| n > 0)
+            .map_or(BackendPort::Missing, BackendPort::Number);
+    }
+    match port.name.as_deref() {
+        Some(name) if !name.is_empty() => BackendPort::Name(name.to_owned()),
+        _ => BackendPort::Missing,
+    }
+}
+
+/// The TCP Service port a backend port names: by `port` or `name`, else (as ingress-nginx also accepts) by
+/// `targetPort`.
+fn find_service_port<'s>(
+    service: &'s Service,
+    port: &BackendPort,
+) -> Option<(&'s ServicePort, PortMatch)> {
+    let tcp = || service.ports.iter().filter(|p| p.protocol == Protocol::Tcp);
+    match port {
+        BackendPort::Number(n) => tcp()
+            .find(|p| p.port == *n)
+            .map(|p| (p, PortMatch::Number))
+            .or_else(|| {
+                tcp()
+                    .find(|p| p.target == TargetPort::Number(*n))
+                    .map(|p| (p, PortMatch::TargetPort))
+            }),
+        BackendPort::Name(name) => tcp()
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .map(|p| (p, PortMatch::Name))
+            .or_else(|| {
+                tcp()
+                    .find(|p| p.target == TargetPort::Name(name.clone()))
+                    .map(|p| (p, PortMatch::TargetPort))
+            }),
+        BackendPort::Missing => None,
+    }
+}
+
+fn describe_port(port: &ServicePort) -> String {
+    match &port.name {
+        Some(name) => format!("{} ({name})", port.port),
+        None => port.port.to_string(),
+    }
+}
+
+/// Why the API server rejects a path of this type, if it does (`networking/v1` validation).
+fn invalid_path(path: &str, path_type: PathType) -> Option<String> {
+    if !path.starts_with('/') {
+        return Some("must be an absolute path".to_owned());
+    }
+    if path_type == PathType::ImplementationSpecific {
+        return None;
+    }
+    for sequence in ["//", "/./", "/../", "%2f", "%2F"] {
+        if path.contains(sequence) {
+            return Some(format!("must not contain {sequence:?}"));
+        }
+    }
+    for suffix in ["/..", "/."] {
+        if path.ends_with(suffix) {
+            return Some(format!("cannot end with {suffix:?}"));
+        }
+    }
+    None
+}
+
+fn secret_exists(cluster: &Cluster, ingress: &Served, secret: &str) -> bool {
+    cluster
+        .secrets
+        .contains(&(ingress.reference.namespace.clone(), secret.to_owned()))
+}
+
+/// ingress-nginx's `extractTLSSecretName`: a TLS entry listing the host, else one whose certificate covers it (here:
+/// a wildcard TLS host over it, or an entry without hosts); none of them means the default certificate.
+fn certificate_for(
+    host: &HostPattern,
+    entries: &[(HostPattern, Option<String>)],
+    ingress: &Served,
+    cluster: &Cluster,
+) -> TlsCertificate {
+    let entry = entries
+        .iter()
+        .find(|(tls_host, _)| tls_host == host)
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|(tls_host, _)| *tls_host != HostPattern::Any && tls_host.covers(host))
+        })
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|(tls_host, _)| *tls_host == HostPattern::Any)
+        });
+    match entry {
+        Some((_, Some(secret))) => TlsCertificate::Secret {
+            name: secret.clone(),
+            exists: secret_exists(cluster, ingress, secret),
+        },
+        Some((_, None)) => TlsCertificate::Default {
+            reason: "the TLS entry has no secretName".to_owned(),
+        },
+        None => TlsCertificate::Default {
+            reason: format!(
+                "ingress {} has a TLS section that does not list {host}",
+                ingress.reference
+            ),
+        },
+    }
+}
