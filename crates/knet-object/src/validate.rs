@@ -2,11 +2,41 @@
 //!
 //! The same functions answer HTTP 422 in the API server and report invalid manifests offline, so an object the
 //! analyzer accepts is one a real cluster would accept.
+//!
+//! Validation expects a defaulted object ([`crate::defaults::apply`]), as kube-apiserver validates after defaulting:
+//! an undefaulted Service, for example, is missing its `type` and `sessionAffinity`. Each kind has its own module,
+//! named after the Go package function it follows (`ValidateService`, `ValidateIngressCreate`, ...), so a message
+//! can be checked against its source:
+//!
+//! - `meta`: names, namespaces, labels, annotations, label selectors;
+//! - `service`, `pod`, `workload`, `ingress`, `netpol`, `endpoints`: the kinds;
+//! - `content` and `net`: string formats and IP/CIDR parsing with the exact Go messages;
+//! - `field`: field paths, the error list, and Go's rendering of values.
+//!
+//! Errors come in kube-apiserver's order, with repeated messages dropped as `ErrorList.ToAggregate` drops them.
+//! Where Go walks a map (labels, selectors), this walks it sorted, so reports are stable.
 
 use std::fmt;
 use std::ops::RangeInclusive;
 
 use crate::object::Object;
+
+mod content;
+mod endpoints;
+mod field;
+mod ingress;
+mod meta;
+mod net;
+mod netpol;
+mod pod;
+mod service;
+mod workload;
+
+#[cfg(test)]
+mod tests;
+
+use field::{ErrorList, Path};
+use meta::NameFormat;
 
 /// The kind of a field error, mirroring `k8s.io/apimachinery/pkg/util/validation/field.ErrorType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,6 +53,10 @@ pub enum FieldErrorKind {
     Forbidden,
     /// `Too long`: the value exceeds a length limit.
     TooLong,
+    /// `Not found`: the value refers to something that does not exist (a volume mount naming no volume).
+    NotFound,
+    /// `Too many`: a list has more items than allowed.
+    TooMany,
 }
 
 impl FieldErrorKind {
@@ -35,6 +69,8 @@ impl FieldErrorKind {
             FieldErrorKind::Duplicate => "Duplicate value",
             FieldErrorKind::Forbidden => "Forbidden",
             FieldErrorKind::TooLong => "Too long",
+            FieldErrorKind::NotFound => "Not found",
+            FieldErrorKind::TooMany => "Too many",
         }
     }
 
@@ -47,6 +83,8 @@ impl FieldErrorKind {
             FieldErrorKind::Duplicate => "FieldValueDuplicate",
             FieldErrorKind::Forbidden => "FieldValueForbidden",
             FieldErrorKind::TooLong => "FieldValueTooLong",
+            FieldErrorKind::NotFound => "FieldValueNotFound",
+            FieldErrorKind::TooMany => "FieldValueTooMany",
         }
     }
 }
@@ -97,9 +135,65 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
 }
 
 /// Validates an object (after defaulting) as kube-apiserver does on create.
+///
+/// Objects of kinds knet does not analyse ([`Object::Other`]) are not validated: their rules (even for names) are
+/// their own.
 pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldError> {
-    let _ = (object, config);
-    Vec::new()
+    let mut errors = ErrorList::default();
+    match object {
+        Object::Namespace(namespace) => meta::object_meta(
+            &namespace.metadata,
+            false,
+            NameFormat::DnsLabel,
+            &mut errors,
+        ),
+        Object::Pod(pod) => workload::pod(pod, &mut errors),
+        Object::Deployment(deployment) => workload::deployment(deployment, &mut errors),
+        Object::ReplicaSet(replica_set) => workload::replica_set(replica_set, &mut errors),
+        Object::StatefulSet(stateful_set) => workload::stateful_set(stateful_set, &mut errors),
+        Object::DaemonSet(daemon_set) => workload::daemon_set(daemon_set, &mut errors),
+        Object::Job(job) => workload::job(job, &mut errors),
+        Object::CronJob(cron_job) => workload::cron_job(cron_job, &mut errors),
+        Object::Service(svc) => service::service(svc, config, &mut errors),
+        Object::Endpoints(eps) => endpoints::endpoints(eps, &mut errors),
+        Object::EndpointSlice(slice) => endpoints::endpoint_slice(slice, &mut errors),
+        Object::Ingress(ing) => ingress::ingress(ing, &mut errors),
+        Object::IngressClass(class) => ingress::ingress_class(class, &mut errors),
+        Object::NetworkPolicy(policy) => netpol::network_policy(policy, &mut errors),
+        Object::ConfigMap(config_map) => {
+            meta::object_meta(
+                &config_map.metadata,
+                true,
+                NameFormat::DnsSubdomain,
+                &mut errors,
+            );
+            let keys = config_map.data.iter().flatten().map(|(k, _)| k);
+            data_keys(keys, &Path::root("data"), &mut errors);
+            let binary = config_map.binary_data.iter().flatten().map(|(k, _)| k);
+            data_keys(binary, &Path::root("binaryData"), &mut errors);
+        }
+        Object::Secret(secret) => {
+            meta::object_meta(
+                &secret.metadata,
+                true,
+                NameFormat::DnsSubdomain,
+                &mut errors,
+            );
+            // `stringData` is merged into `data` before validation, so its keys are reported under `data`.
+            let keys = secret.data.iter().flatten().map(|(k, _)| k);
+            let string_keys = secret.string_data.iter().flatten().map(|(k, _)| k);
+            data_keys(keys.chain(string_keys), &Path::root("data"), &mut errors);
+        }
+        Object::Other(_) => {}
+    }
+    errors.into_deduplicated()
+}
+
+/// ConfigMap and Secret keys (`IsConfigMapKey`).
+fn data_keys<'a>(keys: impl Iterator<Item = &'a String>, path: &Path, errors: &mut ErrorList) {
+    for key in keys {
+        errors.invalid_each(&path.key(key), key, content::config_map_key(key));
+    }
 }
 
 /// The message kubectl prints for a refused object: `The Service "x" is invalid: <error>`, or a `* ` list for several.
