@@ -41,14 +41,19 @@
 //! I/O, so `knet analyze` and the ingress gateway route the same way.
 
 mod annotations;
+mod backend;
 mod class;
 mod host;
 mod lookup;
 mod path;
 mod problem;
 mod rewrite;
+mod route;
 mod table;
+mod tls;
 
+#[cfg(test)]
+mod matching_tests;
 #[cfg(test)]
 mod tests;
 
@@ -56,6 +61,7 @@ pub use annotations::{
     AnnotationStatus, NGINX_ANNOTATION_PREFIX, known_nginx_annotation, nginx_annotation_status,
     suggest_nginx_annotation,
 };
+pub use backend::{BackendPort, PortMatch, ServiceBackend, ServiceTarget};
 pub use class::{
     CLASS_ANNOTATION, ClassChoice, ClassSource, ControllerIdentity, DEFAULT_CLASS_ANNOTATION,
     Decision, default_ingress_classes, ingress_class,
@@ -68,7 +74,8 @@ pub use path::{
 };
 pub use problem::{Problem, Site};
 pub use rewrite::{RewriteOutcome, needs_rewrite, rewrite};
-pub use table::{
-    BackendPort, Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, PortMatch, RegexCause,
-    Route, RouteTable, Server, ServiceBackend, ServiceTarget, TlsBinding, TlsCertificate,
+pub use route::{
+    Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server,
+    TlsBinding, TlsCertificate,
 };
+pub use table::RouteTable;

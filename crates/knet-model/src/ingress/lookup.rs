@@ -8,13 +8,15 @@
 
 use std::fmt;
 
+use super::backend::ServiceBackend;
 use super::host::normalize_request_host;
 use super::path::{
     BadPath, PathType, RegexVerdict, exact_matches, normalize_request_path, plain_prefix_matches,
     prefix_matches, regex_location_matches,
 };
 use super::rewrite::{RewriteOutcome, rewrite};
-use super::table::{Fallback, IngressRef, Route, RouteTable, Server, ServiceBackend};
+use super::route::{Fallback, IngressRef, Route, Server};
+use super::table::RouteTable;
 
 /// How the request's Host found its server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use super::annotations::{AnnotationStatus, NGINX_ANNOTATION_PREFIX};
+use super::backend::BackendPort;
 use super::host::HostPattern;
 use super::path::PathType;
-use super::table::{BackendPort, IngressRef};
+use super::route::IngressRef;
 
 /// Where in an Ingress a backend is named.
 #[derive(Debug, Clone, PartialEq, Eq)]

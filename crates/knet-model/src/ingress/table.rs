@@ -16,269 +16,23 @@
 //! 6. Give each host the certificate of the first Ingress that has a rule for it and a TLS section.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use k8s_openapi::api::networking::v1::{Ingress, IngressBackend, IngressServiceBackend};
-use knet_object::Origin;
+use k8s_openapi::api::networking::v1::{Ingress, IngressBackend, IngressRule, IngressTLS};
 
 use crate::cluster::{Cluster, Located};
-use crate::ports::Protocol;
-use crate::service::{Endpoint, Service, ServicePort, ServiceType, TargetPort};
 
 use super::annotations::{AnnotationStatus, NGINX_ANNOTATION_PREFIX, nginx_annotation_status};
-use super::class::{ClassChoice, ControllerIdentity, Decision, ingress_class};
+use super::backend::{Resolver, ServiceBackend};
+use super::class::{ControllerIdentity, Decision, ingress_class};
 use super::host::HostPattern;
+use super::lookup::HostMatch;
 use super::path::PathType;
 use super::problem::{Problem, Site};
 use super::rewrite::needs_rewrite;
-
-/// `namespace/name` of an Ingress.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IngressRef {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl fmt::Display for IngressRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
-
-/// The port a backend names.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum BackendPort {
-    Number(u16),
-    Name(String),
-    /// Neither a valid number nor a name (the API server rejects this).
-    Missing,
-}
-
-impl fmt::Display for BackendPort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BackendPort::Number(n) => write!(f, "{n}"),
-            BackendPort::Name(name) => write!(f, "{name:?}"),
-            BackendPort::Missing => f.write_str("(none)"),
-        }
-    }
-}
-
-/// How a backend port found its Service port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortMatch {
-    /// The backend's number is the Service port's `port`.
-    Number,
-    /// The backend's name is the Service port's `name`.
-    Name,
-    /// Only the Service port's `targetPort` matched: ingress-nginx accepts this, the API does not mean it.
-    TargetPort,
-}
-
-/// What a service backend resolves to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ServiceTarget {
-    /// No Service of that name in the Ingress's namespace.
-    NoService,
-    /// The Service exists but has no such port.
-    NoPort,
-    /// An ExternalName Service: ingress-nginx proxies to the DNS name.
-    ExternalName { host: String, port: Option<u16> },
-    /// A Service port and its ready endpoints (possibly none).
-    Port {
-        port: u16,
-        name: Option<String>,
-        matched_by: PortMatch,
-        endpoints: Vec<Endpoint>,
-    },
-}
-
-/// A `service` backend, resolved against the cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceBackend {
-    /// The Ingress's namespace: a backend cannot name a Service elsewhere.
-    pub namespace: String,
-    pub name: String,
-    pub port: BackendPort,
-    pub target: ServiceTarget,
-}
-
-impl ServiceBackend {
-    /// The ready endpoints traffic can go to (none unless the backend resolved to a Service port).
-    pub fn endpoints(&self) -> &[Endpoint] {
-        match &self.target {
-            ServiceTarget::Port { endpoints, .. } => endpoints,
-            _ => &[],
-        }
-    }
-}
-
-/// `backend-service:8080 -> 10.244.0.5:8080 (backend-0), ...`, or what is missing.
-impl fmt::Display for ServiceBackend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.name, self.port)?;
-        match &self.target {
-            ServiceTarget::NoService => f.write_str(" (no such Service: 503)"),
-            ServiceTarget::NoPort => f.write_str(" (no such Service port: 503)"),
-            ServiceTarget::ExternalName { host, port } => match port {
-                Some(port) => write!(f, " -> ExternalName {host}:{port}"),
-                None => write!(f, " -> ExternalName {host}"),
-            },
-            ServiceTarget::Port { endpoints, .. } if endpoints.is_empty() => {
-                f.write_str(" (no ready endpoints: 503)")
-            }
-            ServiceTarget::Port { endpoints, .. } => {
-                f.write_str(" ->")?;
-                for (index, endpoint) in endpoints.iter().enumerate() {
-                    let separator = if index == 0 { " " } else { ", " };
-                    write!(
-                        f,
-                        "{separator}{}:{} ({})",
-                        endpoint.ip, endpoint.port, endpoint.target_name
-                    )?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-/// A canary Ingress attached to a main route: ingress-nginx sends part of the route's traffic to its backend,
-/// according to its `canary-*` annotations.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Canary {
-    pub ingress: IngressRef,
-    pub backend: ServiceBackend,
-    pub annotations: BTreeMap<String, String>,
-}
-
-/// One rule path of a served Ingress, on its host's server.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Route {
-    pub ingress: IngressRef,
-    pub origin: Origin,
-    pub host: HostPattern,
-    /// The path as written; an empty path is `/`.
-    pub path: String,
-    pub path_type: PathType,
-    pub backend: ServiceBackend,
-    /// The Ingress's `nginx.ingress.kubernetes.io/*` annotations (full keys), for the gateway to interpret.
-    pub annotations: BTreeMap<String, String>,
-    /// `rewrite-target`, when it applies to this route (set and different from the path).
-    pub rewrite_target: Option<String>,
-    /// `use-regex: "true"` on the Ingress.
-    pub use_regex: bool,
-    /// Whether the host is in regex mode, so this path is matched as `~* "^<path>"`.
-    pub regex: bool,
-    /// The certificate of the route's host, if the host has TLS.
-    pub tls: Option<TlsBinding>,
-    pub canaries: Vec<Canary>,
-    /// Position in ingress-nginx's processing order, which breaks ties.
-    pub(crate) rank: usize,
-}
-
-/// `myapp.example.com /api (Prefix) -> backend-service:8080 -> ... tls=tls-secret [default/web-ingress]`.
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} ({}) -> {}",
-            self.host, self.path, self.path_type, self.backend
-        )?;
-        if let Some(target) = &self.rewrite_target {
-            write!(f, " rewrite={target}")?;
-        } else if self.regex {
-            f.write_str(" regex")?;
-        }
-        if let Some(tls) = &self.tls {
-            write!(f, " tls={}", tls.certificate)?;
-        }
-        for canary in &self.canaries {
-            write!(f, " canary={}:{}", canary.backend.name, canary.backend.port)?;
-        }
-        write!(f, " [{}]", self.ingress)
-    }
-}
-
-/// Why a host is in regex mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexCause {
-    pub ingress: IngressRef,
-    /// `use-regex` or `rewrite-target`.
-    pub annotation: &'static str,
-    /// The path whose location carries the annotation.
-    pub path: String,
-}
-
-/// What answers a request that no route of a server matches.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fallback {
-    /// The controller's own default backend, which answers 404.
-    Controller,
-    /// An Ingress's `defaultBackend`.
-    Ingress {
-        ingress: IngressRef,
-        backend: ServiceBackend,
-    },
-}
-
-/// The certificate a host presents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsCertificate {
-    /// A TLS Secret in the Ingress's namespace.
-    Secret { name: String, exists: bool },
-    /// The controller's default (self-signed) certificate, and why.
-    Default { reason: String },
-}
-
-impl fmt::Display for TlsCertificate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TlsCertificate::Secret { name, exists: true } => f.write_str(name),
-            TlsCertificate::Secret {
-                name,
-                exists: false,
-            } => write!(f, "{name}(missing: default certificate)"),
-            TlsCertificate::Default { .. } => f.write_str("(default certificate)"),
-        }
-    }
-}
-
-/// A host's TLS: the certificate and the Ingress whose TLS section decided it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsBinding {
-    pub ingress: IngressRef,
-    pub certificate: TlsCertificate,
-}
-
-/// One nginx server: a host and everything routed under it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Server {
-    pub host: HostPattern,
-    /// Routes in ingress-nginx's processing order.
-    pub routes: Vec<Route>,
-    pub regex: Option<RegexCause>,
-    pub fallback: Fallback,
-    pub tls: Option<TlsBinding>,
-    /// The Ingress that created the server (none for the catch-all).
-    pub created_by: Option<IngressRef>,
-}
-
-/// The controller-wide default: an Ingress with a `defaultBackend` and no rules.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DefaultRoute {
-    pub ingress: IngressRef,
-    pub backend: ServiceBackend,
-}
-
-/// One Ingress of the input: its class, and whether the controller serves it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IngressStatus {
-    pub ingress: IngressRef,
-    pub origin: Origin,
-    pub class: ClassChoice,
-    pub decision: Decision,
-}
+use super::route::{
+    Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server,
+};
+use super::tls::assign_tls;
 
 /// Every route the controller serves, the Ingresses it ignores, and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,8 +90,7 @@ impl RouteTable {
 
     /// The server nginx picks for a (normalized) request host: an exact name, else the wildcard over it, else the
     /// catch-all. `None` only if the table has no catch-all, which [`RouteTable::build`] always creates.
-    pub(crate) fn server_for(&self, host: &str) -> Option<(&Server, super::lookup::HostMatch)> {
-        use super::lookup::HostMatch;
+    pub(crate) fn server_for(&self, host: &str) -> Option<(&Server, HostMatch)> {
         let exact = self
             .servers
             .iter()
@@ -360,8 +113,8 @@ impl RouteTable {
 }
 
 /// What the builder needs of each served Ingress.
-struct Served<'c> {
-    reference: IngressRef,
+pub(super) struct Served<'c> {
+    pub(super) reference: IngressRef,
     object: &'c Located<Ingress>,
     nginx_annotations: BTreeMap<String, String>,
     canary: bool,
@@ -370,7 +123,7 @@ struct Served<'c> {
 }
 
 impl Served<'_> {
-    fn rules(&self) -> &[k8s_openapi::api::networking::v1::IngressRule] {
+    fn rules(&self) -> &[IngressRule] {
         self.object
             .value
             .spec
@@ -387,7 +140,7 @@ impl Served<'_> {
             .and_then(|s| s.default_backend.as_ref())
     }
 
-    fn tls(&self) -> &[k8s_openapi::api::networking::v1::IngressTLS] {
+    pub(super) fn tls(&self) -> &[IngressTLS] {
         self.object
             .value
             .spec
@@ -402,8 +155,8 @@ impl Served<'_> {
             .map(String::as_str)
     }
 
-    /// The valid hosts of this Ingress's rules, in order, with their rule.
-    fn rule_hosts(&self) -> impl Iterator<Item = HostPattern> + '_ {
+    /// The valid hosts of this Ingress's rules, in order.
+    pub(super) fn rule_hosts(&self) -> impl Iterator<Item = HostPattern> + '_ {
         self.rules()
             .iter()
             .filter_map(|rule| HostPattern::parse(rule.host.as_deref()).ok())
@@ -459,7 +212,7 @@ impl<'c> Builder<'c> {
             self.attach_canary(ingress);
         }
         self.decide_regex_mode(&main);
-        self.assign_tls(&main);
+        assign_tls(self.cluster, &mut self.servers, &main, &mut self.problems);
         self.finish()
     }
 
@@ -758,123 +511,18 @@ impl<'c> Builder<'c> {
         }
         parsed
     }
-
-    /// Resolves a backend that names a Service; reports and drops the others.
+    /// Resolves a backend of `ingress`, reporting what is missing.
     fn service_backend(
         &mut self,
         ingress: &Served,
         site: &Site,
         backend: &IngressBackend,
     ) -> Option<ServiceBackend> {
-        match (&backend.service, &backend.resource) {
-            (Some(service), _) => Some(self.resolve(ingress, site, service)),
-            (None, Some(resource)) => {
-                self.problems.push(Problem::ResourceBackend {
-                    ingress: ingress.reference.clone(),
-                    site: site.clone(),
-                    kind: match &resource.api_group {
-                        Some(group) if !group.is_empty() => format!("{group}/{}", resource.kind),
-                        _ => resource.kind.clone(),
-                    },
-                    name: resource.name.clone(),
-                });
-                None
-            }
-            (None, None) => {
-                self.problems.push(Problem::NoBackend {
-                    ingress: ingress.reference.clone(),
-                    site: site.clone(),
-                });
-                None
-            }
+        Resolver {
+            cluster: self.cluster,
+            problems: &mut self.problems,
         }
-    }
-
-    /// A service backend → its Service, Service port and ready endpoints, reporting what is missing.
-    fn resolve(
-        &mut self,
-        ingress: &Served,
-        site: &Site,
-        backend: &IngressServiceBackend,
-    ) -> ServiceBackend {
-        let namespace = ingress.reference.namespace.clone();
-        let port = backend_port(backend);
-        let target = match self.cluster.find_service(&namespace, &backend.name) {
-            None => {
-                self.problems.push(Problem::ServiceMissing {
-                    ingress: ingress.reference.clone(),
-                    site: site.clone(),
-                    namespace: namespace.clone(),
-                    service: backend.name.clone(),
-                });
-                ServiceTarget::NoService
-            }
-            Some(service) if service.service_type == ServiceType::ExternalName => {
-                ServiceTarget::ExternalName {
-                    host: service.external_name.clone().unwrap_or_default(),
-                    port: match &port {
-                        BackendPort::Number(n) => Some(*n),
-                        BackendPort::Name(name) => {
-                            service.find_port(None, Some(name), None).map(|p| p.port)
-                        }
-                        BackendPort::Missing => None,
-                    },
-                }
-            }
-            Some(service) => self.resolve_port(ingress, site, service, &port),
-        };
-        ServiceBackend {
-            namespace,
-            name: backend.name.clone(),
-            port,
-            target,
-        }
-    }
-
-    fn resolve_port(
-        &mut self,
-        ingress: &Served,
-        site: &Site,
-        service: &Service,
-        port: &BackendPort,
-    ) -> ServiceTarget {
-        let Some((service_port, matched_by)) = find_service_port(service, port) else {
-            self.problems.push(Problem::PortMissing {
-                ingress: ingress.reference.clone(),
-                site: site.clone(),
-                namespace: service.namespace.clone(),
-                service: service.name.clone(),
-                port: port.clone(),
-                available: service.ports.iter().map(describe_port).collect(),
-            });
-            return ServiceTarget::NoPort;
-        };
-        if matched_by == PortMatch::TargetPort {
-            self.problems.push(Problem::PortMatchedTargetPort {
-                ingress: ingress.reference.clone(),
-                site: site.clone(),
-                namespace: service.namespace.clone(),
-                service: service.name.clone(),
-                port: port.clone(),
-                service_port: service_port.port,
-            });
-        }
-        let endpoints = service.serving_endpoints(self.cluster, service_port);
-        if endpoints.is_empty() {
-            self.problems.push(Problem::NoEndpoints {
-                ingress: ingress.reference.clone(),
-                site: site.clone(),
-                namespace: service.namespace.clone(),
-                service: service.name.clone(),
-                port: service_port.port,
-            });
-        }
-        ServiceTarget::Port {
-            port: service_port.port,
-            name: service_port.name.clone(),
-            matched_by,
-            endpoints,
-        }
+        .service_backend(&ingress.reference, site, backend)
     }
 
     /// Step 5: a host is in regex mode when any of its locations rewrites or asks for regex. That includes the host's
@@ -928,91 +576,6 @@ impl<'c> Builder<'c> {
                 route.regex = regex;
             }
         }
-    }
-
-    /// Step 6: each host's certificate, from the first Ingress with a rule for it and a TLS section; plus missing
-    /// Secrets and TLS hosts no rule of their Ingress uses.
-    fn assign_tls(&mut self, main: &[&Served]) {
-        for ingress in main {
-            let hosts: Vec<HostPattern> = ingress.rule_hosts().collect();
-            let tls_entries = self.tls_entries(ingress);
-            for host in hosts.iter().filter(|h| **h != HostPattern::Any) {
-                if tls_entries.is_empty() {
-                    continue;
-                }
-                let Some(server) = self.servers.get_mut(host) else {
-                    continue;
-                };
-                let certificate = certificate_for(host, &tls_entries, ingress, self.cluster);
-                match &server.tls {
-                    Some(existing) => {
-                        if existing.ingress != ingress.reference
-                            && tls_entries
-                                .iter()
-                                .any(|(tls_host, _)| tls_host.covers(host))
-                        {
-                            self.problems.push(Problem::TlsIgnored {
-                                ingress: ingress.reference.clone(),
-                                host: host.clone(),
-                                by: existing.ingress.clone(),
-                            });
-                        }
-                    }
-                    None => {
-                        server.tls = Some(TlsBinding {
-                            ingress: ingress.reference.clone(),
-                            certificate,
-                        });
-                    }
-                }
-            }
-            for (tls_host, secret) in &tls_entries {
-                match secret {
-                    None => self.problems.push(Problem::TlsWithoutSecret {
-                        ingress: ingress.reference.clone(),
-                        host: tls_host.clone(),
-                    }),
-                    Some(secret) if !secret_exists(self.cluster, ingress, secret) => {
-                        self.problems.push(Problem::SecretMissing {
-                            ingress: ingress.reference.clone(),
-                            host: tls_host.clone(),
-                            namespace: ingress.reference.namespace.clone(),
-                            secret: secret.clone(),
-                        })
-                    }
-                    Some(_) => {}
-                }
-                if *tls_host != HostPattern::Any && !hosts.iter().any(|h| tls_host.covers(h)) {
-                    self.problems.push(Problem::TlsHostUnused {
-                        ingress: ingress.reference.clone(),
-                        host: tls_host.to_string(),
-                    });
-                }
-            }
-        }
-    }
-
-    /// `(host, secretName)` for every TLS host of an Ingress. An entry without hosts stands for the certificate's own
-    /// names, which offline manifests do not have; it is taken to cover every rule host (`HostPattern::Any`).
-    fn tls_entries(&mut self, ingress: &Served) -> Vec<(HostPattern, Option<String>)> {
-        let mut entries = Vec::new();
-        for tls in ingress.tls() {
-            let secret = tls.secret_name.clone().filter(|s| !s.is_empty());
-            let hosts = tls.hosts.as_deref().unwrap_or_default();
-            if hosts.is_empty() {
-                entries.push((HostPattern::Any, secret.clone()));
-            }
-            for host in hosts {
-                match HostPattern::parse(Some(host)) {
-                    Ok(host) => entries.push((host, secret.clone())),
-                    Err(reason) => self.problems.push(Problem::InvalidHost {
-                        ingress: ingress.reference.clone(),
-                        reason: format!("(tls) {reason}"),
-                    }),
-                }
-            }
-        }
-        entries
     }
 
     fn finish(self) -> RouteTable {
@@ -1073,57 +636,6 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn backend_port(backend: &IngressServiceBackend) -> BackendPort {
-    let Some(port) = &backend.port else {
-        return BackendPort::Missing;
-    };
-    if let Some(number) = port.number {
-        return u16::try_from(number)
-            .ok()
-            .filter(|&n| n > 0)
-            .map_or(BackendPort::Missing, BackendPort::Number);
-    }
-    match port.name.as_deref() {
-        Some(name) if !name.is_empty() => BackendPort::Name(name.to_owned()),
-        _ => BackendPort::Missing,
-    }
-}
-
-/// The TCP Service port a backend port names: by `port` or `name`, else (as ingress-nginx also accepts) by
-/// `targetPort`.
-fn find_service_port<'s>(
-    service: &'s Service,
-    port: &BackendPort,
-) -> Option<(&'s ServicePort, PortMatch)> {
-    let tcp = || service.ports.iter().filter(|p| p.protocol == Protocol::Tcp);
-    match port {
-        BackendPort::Number(n) => tcp()
-            .find(|p| p.port == *n)
-            .map(|p| (p, PortMatch::Number))
-            .or_else(|| {
-                tcp()
-                    .find(|p| p.target == TargetPort::Number(*n))
-                    .map(|p| (p, PortMatch::TargetPort))
-            }),
-        BackendPort::Name(name) => tcp()
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
-            .map(|p| (p, PortMatch::Name))
-            .or_else(|| {
-                tcp()
-                    .find(|p| p.target == TargetPort::Name(name.clone()))
-                    .map(|p| (p, PortMatch::TargetPort))
-            }),
-        BackendPort::Missing => None,
-    }
-}
-
-fn describe_port(port: &ServicePort) -> String {
-    match &port.name {
-        Some(name) => format!("{} ({name})", port.port),
-        None => port.port.to_string(),
-    }
-}
-
 /// Why the API server rejects a path of this type, if it does (`networking/v1` validation).
 fn invalid_path(path: &str, path_type: PathType) -> Option<String> {
     if !path.starts_with('/') {
@@ -1143,48 +655,4 @@ fn invalid_path(path: &str, path_type: PathType) -> Option<String> {
         }
     }
     None
-}
-
-fn secret_exists(cluster: &Cluster, ingress: &Served, secret: &str) -> bool {
-    cluster
-        .secrets
-        .contains(&(ingress.reference.namespace.clone(), secret.to_owned()))
-}
-
-/// ingress-nginx's `extractTLSSecretName`: a TLS entry listing the host, else one whose certificate covers it (here:
-/// a wildcard TLS host over it, or an entry without hosts); none of them means the default certificate.
-fn certificate_for(
-    host: &HostPattern,
-    entries: &[(HostPattern, Option<String>)],
-    ingress: &Served,
-    cluster: &Cluster,
-) -> TlsCertificate {
-    let entry = entries
-        .iter()
-        .find(|(tls_host, _)| tls_host == host)
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|(tls_host, _)| *tls_host != HostPattern::Any && tls_host.covers(host))
-        })
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|(tls_host, _)| *tls_host == HostPattern::Any)
-        });
-    match entry {
-        Some((_, Some(secret))) => TlsCertificate::Secret {
-            name: secret.clone(),
-            exists: secret_exists(cluster, ingress, secret),
-        },
-        Some((_, None)) => TlsCertificate::Default {
-            reason: "the TLS entry has no secretName".to_owned(),
-        },
-        None => TlsCertificate::Default {
-            reason: format!(
-                "ingress {} has a TLS section that does not list {host}",
-                ingress.reference
-            ),
-        },
-    }
 }
