@@ -321,97 +321,110 @@ fn without_duplicates<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T
     out
 }
 
-/// The API server's `validatePodDNSConfig`: a pod failing it is never created, so it has no resolv.conf.
+/// The API server's `validatePodDNSConfig`: a pod failing it is never created, so it has no resolv.conf. The first
+/// problem is reported.
 fn validate_dns_config(pod: &Pod, policy: DnsPolicy) -> Result<(), ResolvError> {
-    let required = |field: &str, message: &str| ResolvError::Required {
+    let errors = FieldErrors {
         pod: pod.qualified_name(),
-        field: field.to_owned(),
-        message: message.to_owned(),
-    };
-    let invalid = |field: String, value: String, message: String| ResolvError::Invalid {
-        pod: pod.qualified_name(),
-        field,
-        value,
-        message,
     };
     let Some(config) = &pod.dns_config else {
-        return match policy {
-            DnsPolicy::None => Err(required(
-                "spec.dnsConfig",
-                "must provide `dnsConfig` when `dnsPolicy` is None",
-            )),
-            _ => Ok(()),
-        };
+        if policy == DnsPolicy::None {
+            let message = "must provide `dnsConfig` when `dnsPolicy` is None";
+            return Err(errors.required("spec.dnsConfig", message));
+        }
+        return Ok(());
     };
     let nameservers = config.nameservers.as_deref().unwrap_or_default();
-    let searches = config.searches.as_deref().unwrap_or_default();
     if policy == DnsPolicy::None && nameservers.is_empty() {
-        return Err(required(
-            "spec.dnsConfig.nameservers",
-            "must provide at least one DNS nameserver when `dnsPolicy` is None",
-        ));
+        let message = "must provide at least one DNS nameserver when `dnsPolicy` is None";
+        return Err(errors.required("spec.dnsConfig.nameservers", message));
     }
+    validate_nameservers(&errors, nameservers)?;
+    validate_searches(&errors, config.searches.as_deref().unwrap_or_default())?;
+    let options = config.options.iter().flatten();
+    let unnamed = options
+        .enumerate()
+        .find(|(_, o)| o.name.as_deref().unwrap_or_default().is_empty());
+    match unnamed {
+        Some((i, _)) => {
+            Err(errors.required(format!("spec.dnsConfig.options[{i}]"), "must not be empty"))
+        }
+        None => Ok(()),
+    }
+}
+
+fn validate_nameservers(errors: &FieldErrors, nameservers: &[String]) -> Result<(), ResolvError> {
     if nameservers.len() > MAX_NAMESERVERS {
         let message = format!("must not have more than {MAX_NAMESERVERS} nameservers");
-        return Err(invalid(
-            "spec.dnsConfig.nameservers".into(),
-            format!("{nameservers:?}"),
-            message,
-        ));
+        return Err(errors.invalid("spec.dnsConfig.nameservers", nameservers, message));
     }
-    if let Some((i, ns)) = nameservers
+    let not_ip = nameservers
         .iter()
         .enumerate()
-        .find(|(_, ns)| ns.parse::<IpAddr>().is_err())
-    {
-        let message = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)".to_owned();
-        return Err(invalid(
-            format!("spec.dnsConfig.nameservers[{i}]"),
-            format!("{ns:?}"),
-            message,
-        ));
+        .find(|(_, ns)| ns.parse::<IpAddr>().is_err());
+    match not_ip {
+        Some((i, ns)) => {
+            let message = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+            Err(errors.invalid(format!("spec.dnsConfig.nameservers[{i}]"), ns, message))
+        }
+        None => Ok(()),
     }
+}
+
+fn validate_searches(errors: &FieldErrors, searches: &[String]) -> Result<(), ResolvError> {
     if searches.len() > MAX_SEARCH_PATHS {
         let message = format!("must not have more than {MAX_SEARCH_PATHS} search paths");
-        return Err(invalid(
-            "spec.dnsConfig.searches".into(),
-            format!("{searches:?}"),
-            message,
-        ));
+        return Err(errors.invalid("spec.dnsConfig.searches", searches, message));
     }
     if searches.join(" ").len() > MAX_SEARCH_LIST_CHARS {
         let message = format!(
             "must not have more than {MAX_SEARCH_LIST_CHARS} characters (including spaces) in the search list"
         );
-        return Err(invalid(
-            "spec.dnsConfig.searches".into(),
-            format!("{searches:?}"),
-            message,
-        ));
+        return Err(errors.invalid("spec.dnsConfig.searches", searches, message));
     }
-    if let Some((i, search)) = searches
+    // A trailing dot is allowed: the domain is then absolute.
+    let invalid = searches
         .iter()
         .enumerate()
-        .find(|(_, s)| !is_dns1123_subdomain(s.strip_suffix('.').unwrap_or(s)))
-    {
-        let message = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')".to_owned();
-        return Err(invalid(
-            format!("spec.dnsConfig.searches[{i}]"),
-            format!("{search:?}"),
-            message,
-        ));
+        .find(|(_, s)| !is_dns1123_subdomain(s.strip_suffix('.').unwrap_or(s)));
+    match invalid {
+        Some((i, search)) => {
+            let message = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' \
+                or '.', and must start and end with an alphanumeric character (e.g. 'example.com')";
+            Err(errors.invalid(format!("spec.dnsConfig.searches[{i}]"), search, message))
+        }
+        None => Ok(()),
     }
-    let options = config.options.iter().flatten().enumerate();
-    if let Some((i, _)) = options
-        .clone()
-        .find(|(_, o)| o.name.as_deref().unwrap_or_default().is_empty())
-    {
-        return Err(required(
-            &format!("spec.dnsConfig.options[{i}]"),
-            "must not be empty",
-        ));
+}
+
+/// Builds the API server's field errors for one pod.
+struct FieldErrors {
+    pod: String,
+}
+
+impl FieldErrors {
+    fn required(&self, field: impl Into<String>, message: &str) -> ResolvError {
+        ResolvError::Required {
+            pod: self.pod.clone(),
+            field: field.into(),
+            message: message.to_owned(),
+        }
     }
-    Ok(())
+
+    /// The value is printed quoted, as the API server prints it (`"dns.google"`, `["a", "b"]`).
+    fn invalid(
+        &self,
+        field: impl Into<String>,
+        value: impl fmt::Debug,
+        message: impl Into<String>,
+    ) -> ResolvError {
+        ResolvError::Invalid {
+            pod: self.pod.clone(),
+            field: field.into(),
+            value: format!("{value:?}"),
+            message: message.into(),
+        }
+    }
 }
 
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`, at most 253 characters.

@@ -122,6 +122,23 @@ spec:
   dnsConfig:
     nameservers: [dns.google]
   containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: uppercase-search, namespace: microservices}
+spec:
+  dnsConfig:
+    searches: [Corp.Example.com]
+  containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: four-nameservers, namespace: microservices}
+spec:
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4]
+  containers: [{name: app, image: nginx}]
 "#;
 
 fn cluster_with(config: ClusterConfig) -> Cluster {
@@ -195,6 +212,8 @@ fn resolv_conf_for_every_policy() {
             "microservices/none-without-config",
             "microservices/lowercase-policy",
             "microservices/named-nameserver",
+            "microservices/uppercase-search",
+            "microservices/four-nameservers",
         ],
         expect![[r#"
             == microservices/frontend (dnsPolicy ClusterFirst)
@@ -235,6 +254,10 @@ fn resolv_conf_for_every_policy() {
             error: pod "microservices/lowercase-policy": spec.dnsPolicy: Unsupported value: "clusterfirst": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"
             == microservices/named-nameserver (dnsPolicy ClusterFirst)
             error: pod "microservices/named-nameserver": spec.dnsConfig.nameservers[0]: Invalid value: "dns.google": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)
+            == microservices/uppercase-search (dnsPolicy ClusterFirst)
+            error: pod "microservices/uppercase-search": spec.dnsConfig.searches[0]: Invalid value: "Corp.Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')
+            == microservices/four-nameservers (dnsPolicy None)
+            error: pod "microservices/four-nameservers": spec.dnsConfig.nameservers: Invalid value: ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]: must not have more than 3 nameservers
         "#]],
     );
 }
@@ -410,6 +433,34 @@ fn ndots_1_asks_dotted_names_as_is_first() {
 
         "#]],
     );
+}
+
+/// glibc: a search name too long for DNS is not sent, the remaining search domains are skipped, and the name is
+/// still asked as is.
+#[test]
+fn a_too_long_search_name_skips_the_rest_of_the_search_list() {
+    let cluster = cluster_with(ClusterConfig::default());
+    let long = ["a", "b", "c", "d"].map(|l| l.repeat(60)).join(".");
+    let conf = ResolvConf {
+        nameservers: vec![cluster.config.dns_service_ip],
+        searches: vec![long, "microservices.svc.cluster.local".into()],
+        ..ResolvConf::default()
+    };
+    let resolution = walk(&cluster, &conf, "backend-service", RecordType::A);
+    let outcomes: Vec<(&str, &QueryOutcome)> = resolution
+        .queries
+        .iter()
+        .map(|q| (q.name.as_str(), &q.outcome))
+        .collect();
+    assert_eq!(
+        outcomes[0].1,
+        &QueryOutcome::NotSent("the name is longer than 253 characters".into())
+    );
+    assert_eq!(
+        outcomes[1..],
+        [("backend-service.", &QueryOutcome::Upstream)]
+    );
+    assert_eq!(resolution.wasted_queries(), 0);
 }
 
 fn arb_name() -> impl Strategy<Value = String> {

@@ -33,7 +33,8 @@ pub enum QueryOutcome {
     NotServed,
     /// The pod's nameserver is not the cluster DNS: knet cannot know its answer offline.
     External,
-    /// Not sent: the name built from a search domain is not a valid DNS name (glibc stops searching there).
+    /// Not sent: the name built from a search domain is not a valid DNS name. glibc then skips the remaining search
+    /// domains, but still asks the name as is if it has not yet.
     NotSent(String),
 }
 
@@ -68,7 +69,9 @@ impl QueryOutcome {
                 "external nameserver: cluster names are not served (NXDOMAIN)".into()
             }
             QueryOutcome::External => "external nameserver: answer unknown offline".into(),
-            QueryOutcome::NotSent(reason) => format!("not sent: {reason}; the search stops here"),
+            QueryOutcome::NotSent(reason) => {
+                format!("not sent: {reason}; the remaining search domains are skipped")
+            }
         }
     }
 }
@@ -274,7 +277,7 @@ fn ask(cluster: &Cluster, nameserver: IpAddr, name: &str, qtype: RecordType) -> 
 /// ```text
 /// resolv.conf: search microservices.svc.cluster.local svc.cluster.local cluster.local; ndots:5; nameserver 10.96.0.10
 /// backend-service has 0 dots (< ndots:5): each search domain first, then as is
-/// 1. backend-service.microservices.svc.cluster.local. A → NOERROR 10.96.0.12
+/// 1.  backend-service.microservices.svc.cluster.local. A → NOERROR 10.96.0.12
 /// answered by query 1; no query wasted
 /// ```
 impl fmt::Display for Resolution {
