@@ -167,10 +167,10 @@ pub(crate) fn reverse_name(ip: Ipv4Addr) -> String {
 /// `96.10.in-addr.arpa`. `None` when the name is not under `in-addr.arpa`, has more than four octet labels, or a label
 /// is not a decimal octet without leading zeros.
 pub(crate) fn reverse_octets(labels: &[&str]) -> Option<Vec<u8>> {
-    let split = labels.len().checked_sub(2)?;
-    let (octets, suffix) = labels.split_at(split);
-    let is_arpa =
-        suffix[0].eq_ignore_ascii_case("in-addr") && suffix[1].eq_ignore_ascii_case("arpa");
+    let [octets @ .., in_addr, arpa] = labels else {
+        return None;
+    };
+    let is_arpa = in_addr.eq_ignore_ascii_case("in-addr") && arpa.eq_ignore_ascii_case("arpa");
     if !is_arpa || octets.len() > 4 {
         return None;
     }
