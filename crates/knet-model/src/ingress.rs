@@ -37,6 +37,20 @@
 //! path wins" compares the paths as written, so a Prefix `/foo/` beats an Exact `/foo` for the request `/foo`, where
 //! nginx's `= /foo` location would win.
 //!
+//! - Rewrites: `rewrite-target` replaces the *whole* URI (nginx's `rewrite`), so the guide's `rewrite-target: /` sends
+//!   `/api/health` upstream as `/`; only capture groups keep part of the path. See [`rewrite()`].
+//!
+//! Entry points: [`RouteTable::build`] compiles the table for a [`ControllerIdentity`] (ingress-nginx's by default);
+//! [`RouteTable::route`] answers one request with its candidates and the reason the winner won;
+//! [`RouteTable::routes`] lists every route for `knet analyze`; [`RouteTable::problems`] says what is wrong.
+//! The submodules: `class` (which Ingresses are served), `host` and `path` (matching), `table` (the build steps),
+//! `backend` (Service, port, endpoints), `tls` (certificates), `lookup` (one request), `rewrite`, `annotations` (the
+//! annotation catalogue and suggestions) and `problem` (the findings).
+//!
+//! Not modelled yet: regex paths beyond literals and `.`, and capture-group rewrites; the traffic split among canaries;
+//! the annotations' own effects (auth, rate limits, redirects: the gateway interprets [`Route::annotations`]); the
+//! rewrite of a host's fallback location; ingress-nginx's `strict-validate-path-type` check of Exact and Prefix paths.
+//!
 //! Everything here is pure: the table is built from a [`Cluster`](crate::Cluster) snapshot and answers lookups without
 //! I/O, so `knet analyze` and the ingress gateway route the same way.
 

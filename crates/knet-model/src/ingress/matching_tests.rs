@@ -526,6 +526,78 @@ spec:
     "#]].assert_eq(&table.route("r.example.com", "/api/v2/users").to_string());
 }
 
+/// Regression: ingress-nginx orders Ingresses with equal creation times by the string "namespace/name", greater
+/// first, and '/' sorts after '-', so "default/a" comes before "default-x/b" although "default" < "default-x".
+#[test]
+fn equal_creation_times_order_by_the_namespace_slash_name_string() {
+    let table = table(
+        r#"
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b, namespace: default-x}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: same.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: x, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a, namespace: default}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: same.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: y, port: {number: 80}}}}
+      - {path: /, pathType: Prefix, backend: {service: {name: z, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: old, namespace: default-x, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: older.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: new, namespace: default-x, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: older.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: new, port: {number: 80}}}}
+"#,
+    );
+    let conflicts: Vec<String> = table
+        .problems()
+        .iter()
+        .filter(|p| {
+            matches!(
+                p,
+                Problem::PathConflict { .. } | Problem::DuplicatePath { .. }
+            )
+        })
+        .map(ToString::to_string)
+        .collect();
+    expect![[r#"
+        [
+            "ingress \"default/a\" lists same.example.com / (Prefix) more than once: ingress-nginx uses the first and ignores the rest",
+            "host same.example.com path / (Prefix) is claimed by ingress \"default/a\" and ingress \"default-x/b\": ingress-nginx keeps \"default/a\", which it processes first (oldest first; with equal creation times, the greater namespace/name first), and ignores the other",
+            "host older.example.com path / (Prefix) is claimed by ingress \"default-x/old\" and ingress \"default-x/new\": ingress-nginx keeps \"default-x/old\", which it processes first (oldest first; with equal creation times, the greater namespace/name first), and ignores the other",
+        ]
+    "#]].assert_debug_eq(&conflicts);
+}
+
 static PATH_TABLE: LazyLock<RouteTable> = LazyLock::new(|| table(PATH_RULES));
 static GUIDE_TABLE: LazyLock<RouteTable> = LazyLock::new(|| guide(MINIKUBE_INGRESS_CLASS));
 

@@ -197,6 +197,18 @@ pub enum Problem {
         dropped: IngressRef,
     },
 
+    /// One Ingress lists the same host, path and pathType twice.
+    #[error(
+        "ingress \"{ingress}\" lists {host} {path} ({path_type}) more than once: ingress-nginx uses the first and \
+         ignores the rest"
+    )]
+    DuplicatePath {
+        ingress: IngressRef,
+        host: HostPattern,
+        path: String,
+        path_type: PathType,
+    },
+
     /// Two Ingresses without rules both name a default backend; the first becomes the controller's default.
     #[error(
         "ingresses \"{kept}\" and \"{dropped}\" both define a defaultBackend without rules: ingress-nginx uses \
@@ -327,7 +339,8 @@ impl Problem {
             | Problem::TlsIgnored { ingress, .. }
             | Problem::Annotation { ingress, .. }
             | Problem::AuthSecretMissing { ingress, .. }
-            | Problem::CanaryWithoutMain { ingress, .. } => ingress,
+            | Problem::CanaryWithoutMain { ingress, .. }
+            | Problem::DuplicatePath { ingress, .. } => ingress,
             Problem::PathConflict { dropped, .. }
             | Problem::DefaultBackendConflict { dropped, .. } => dropped,
         }

@@ -112,6 +112,13 @@ impl RouteTable {
     }
 }
 
+/// A valid rule path with a service backend.
+struct RulePath {
+    path: String,
+    path_type: PathType,
+    backend: ServiceBackend,
+}
+
 /// What the builder needs of each served Ingress.
 pub(super) struct Served<'c> {
     pub(super) reference: IngressRef,
@@ -255,11 +262,13 @@ impl<'c> Builder<'c> {
                 decision,
             });
         }
-        served.sort_by(|a, b| {
-            let created = |i: &Served| i.object.value.metadata.creation_timestamp.clone();
-            created(a)
-                .cmp(&created(b))
-                .then_with(|| b.reference.cmp(&a.reference))
+        // ingress-nginx's `sortIngressSlice`: by creation time, ties by the "namespace/name" string, greater first.
+        // (Comparing the joined string, not the pair, matters: "default/a" > "default-x/b" because '/' > '-'.)
+        served.sort_by_cached_key(|i| {
+            (
+                i.object.value.metadata.creation_timestamp.clone(),
+                std::cmp::Reverse(i.reference.to_string()),
+            )
         });
         served
     }
@@ -368,7 +377,12 @@ impl<'c> Builder<'c> {
     /// Step 4: the rule paths of one main Ingress.
     fn add_routes(&mut self, ingress: &Served) {
         for (host, paths) in self.rule_paths(ingress) {
-            for (path, path_type, backend) in paths {
+            for RulePath {
+                path,
+                path_type,
+                backend,
+            } in paths
+            {
                 let Some(server) = self.servers.get_mut(&host) else {
                     continue;
                 };
@@ -377,12 +391,21 @@ impl<'c> Builder<'c> {
                     .iter()
                     .find(|r| r.path == path && r.path_type == path_type)
                 {
-                    self.problems.push(Problem::PathConflict {
-                        host: host.clone(),
-                        path: path.clone(),
-                        path_type,
-                        kept: kept.ingress.clone(),
-                        dropped: ingress.reference.clone(),
+                    self.problems.push(if kept.ingress == ingress.reference {
+                        Problem::DuplicatePath {
+                            ingress: ingress.reference.clone(),
+                            host: host.clone(),
+                            path: path.clone(),
+                            path_type,
+                        }
+                    } else {
+                        Problem::PathConflict {
+                            host: host.clone(),
+                            path: path.clone(),
+                            path_type,
+                            kept: kept.ingress.clone(),
+                            dropped: ingress.reference.clone(),
+                        }
                     });
                     continue;
                 }
@@ -413,7 +436,12 @@ impl<'c> Builder<'c> {
     /// A canary Ingress's paths join the main routes with the same host, path and pathType.
     fn attach_canary(&mut self, ingress: &Served) {
         for (host, paths) in self.rule_paths(ingress) {
-            for (path, path_type, backend) in paths {
+            for RulePath {
+                path,
+                path_type,
+                backend,
+            } in paths
+            {
                 let main = self.servers.get_mut(&host).and_then(|s| {
                     s.routes
                         .iter_mut()
@@ -438,11 +466,7 @@ impl<'c> Builder<'c> {
 
     /// The valid paths of an Ingress's rules with resolved service backends, grouped by host. Invalid hosts, paths
     /// and non-service backends are reported and left out.
-    #[allow(clippy::type_complexity)]
-    fn rule_paths(
-        &mut self,
-        ingress: &Served,
-    ) -> Vec<(HostPattern, Vec<(String, PathType, ServiceBackend)>)> {
+    fn rule_paths(&mut self, ingress: &Served) -> Vec<(HostPattern, Vec<RulePath>)> {
         let mut out = Vec::new();
         for rule in ingress.rules() {
             // Invalid hosts were reported when the servers were created.
@@ -476,7 +500,11 @@ impl<'c> Builder<'c> {
                     path_type,
                 };
                 if let Some(backend) = self.service_backend(ingress, &site, &http_path.backend) {
-                    paths.push((path, path_type, backend));
+                    paths.push(RulePath {
+                        path,
+                        path_type,
+                        backend,
+                    });
                 }
             }
             out.push((host, paths));
@@ -511,6 +539,7 @@ impl<'c> Builder<'c> {
         }
         parsed
     }
+
     /// Resolves a backend of `ingress`, reporting what is missing.
     fn service_backend(
         &mut self,
