@@ -581,12 +581,7 @@ spec:
     let conflicts: Vec<String> = table
         .problems()
         .iter()
-        .filter(|p| {
-            matches!(
-                p,
-                Problem::PathConflict { .. } | Problem::DuplicatePath { .. }
-            )
-        })
+        .filter(|p| matches!(p, Problem::PathConflict { .. }))
         .map(ToString::to_string)
         .collect();
     expect![[r#"

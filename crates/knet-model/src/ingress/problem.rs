@@ -183,30 +183,15 @@ pub enum Problem {
         port: u16,
     },
 
-    /// Two Ingresses claim the same host, path and pathType; the first in ingress-nginx's order keeps it.
-    #[error(
-        "host {host} path {path} ({path_type}) is claimed by ingress \"{kept}\" and ingress \"{dropped}\": \
-         ingress-nginx keeps \"{kept}\", which it processes first (oldest first; with equal creation times, the \
-         greater namespace/name first), and ignores the other"
-    )]
+    /// Two Ingresses (or one Ingress twice) claim the same host, path and pathType; the first in ingress-nginx's
+    /// order keeps it.
+    #[error("{}", describe_conflict(.host, .path, *.path_type, .kept, .dropped))]
     PathConflict {
         host: HostPattern,
         path: String,
         path_type: PathType,
         kept: IngressRef,
         dropped: IngressRef,
-    },
-
-    /// One Ingress lists the same host, path and pathType twice.
-    #[error(
-        "ingress \"{ingress}\" lists {host} {path} ({path_type}) more than once: ingress-nginx uses the first and \
-         ignores the rest"
-    )]
-    DuplicatePath {
-        ingress: IngressRef,
-        host: HostPattern,
-        path: String,
-        path_type: PathType,
     },
 
     /// Two Ingresses without rules both name a default backend; the first becomes the controller's default.
@@ -291,6 +276,26 @@ pub enum Problem {
     },
 }
 
+fn describe_conflict(
+    host: &HostPattern,
+    path: &str,
+    path_type: PathType,
+    kept: &IngressRef,
+    dropped: &IngressRef,
+) -> String {
+    if kept == dropped {
+        return format!(
+            "ingress \"{kept}\" lists {host} {path} ({path_type}) more than once: ingress-nginx uses the first and \
+             ignores the rest"
+        );
+    }
+    format!(
+        "host {host} path {path} ({path_type}) is claimed by ingress \"{kept}\" and ingress \"{dropped}\": \
+         ingress-nginx keeps \"{kept}\", which it processes first (oldest first; with equal creation times, the \
+         greater namespace/name first), and ignores the other"
+    )
+}
+
 fn describe(status: &AnnotationStatus) -> String {
     match status {
         AnnotationStatus::Known => "is read by ingress-nginx".to_owned(),
@@ -339,8 +344,7 @@ impl Problem {
             | Problem::TlsIgnored { ingress, .. }
             | Problem::Annotation { ingress, .. }
             | Problem::AuthSecretMissing { ingress, .. }
-            | Problem::CanaryWithoutMain { ingress, .. }
-            | Problem::DuplicatePath { ingress, .. } => ingress,
+            | Problem::CanaryWithoutMain { ingress, .. } => ingress,
             Problem::PathConflict { dropped, .. }
             | Problem::DefaultBackendConflict { dropped, .. } => dropped,
         }

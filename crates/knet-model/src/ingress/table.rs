@@ -391,21 +391,13 @@ impl<'c> Builder<'c> {
                     .iter()
                     .find(|r| r.path == path && r.path_type == path_type)
                 {
-                    self.problems.push(if kept.ingress == ingress.reference {
-                        Problem::DuplicatePath {
-                            ingress: ingress.reference.clone(),
-                            host: host.clone(),
-                            path: path.clone(),
-                            path_type,
-                        }
-                    } else {
-                        Problem::PathConflict {
-                            host: host.clone(),
-                            path: path.clone(),
-                            path_type,
-                            kept: kept.ingress.clone(),
-                            dropped: ingress.reference.clone(),
-                        }
+                    // The same Ingress twice is reported as a conflict with itself.
+                    self.problems.push(Problem::PathConflict {
+                        host: host.clone(),
+                        path: path.clone(),
+                        path_type,
+                        kept: kept.ingress.clone(),
+                        dropped: ingress.reference.clone(),
                     });
                     continue;
                 }
