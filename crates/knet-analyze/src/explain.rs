@@ -15,7 +15,10 @@ use knet_model::{Cluster, PodId};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// `NS/NAME`: a pod or workload.
-    Pod { namespace: String, name: String },
+    Pod {
+        namespace: String,
+        name: String,
+    },
     /// A DNS name, resolved from the source pod (`backend-service`, `backend-service.microservices`, an FQDN).
     Name(String),
     Ip(IpAddr),
@@ -32,7 +35,9 @@ pub struct Request {
 /// Why a `--from` or `--to` argument is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExplainError {
-    #[error("--to {0:?}: expected NS/NAME, a service name or an IP, optionally followed by :PORT or :PORT/PROTOCOL")]
+    #[error(
+        "--to {0:?}: expected NS/NAME, a service name or an IP, optionally followed by :PORT or :PORT/PROTOCOL"
+    )]
     BadTarget(String),
     #[error("--from {0:?}: expected NS/NAME of a pod or workload")]
     BadSource(String),
@@ -58,12 +63,19 @@ impl Request {
             Some(part) => {
                 let (number, protocol) = match part.split_once('/') {
                     Some((number, protocol)) => {
-                        let protocol = protocol.to_ascii_uppercase().parse::<Protocol>().map_err(|()| bad())?;
+                        let protocol = protocol
+                            .to_ascii_uppercase()
+                            .parse::<Protocol>()
+                            .map_err(|()| bad())?;
                         (number, Some(protocol))
                     }
                     None => (part, None),
                 };
-                let number = number.parse::<u16>().ok().filter(|&n| n > 0).ok_or_else(bad)?;
+                let number = number
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(bad)?;
                 (Some(number), protocol)
             }
         };
@@ -83,7 +95,11 @@ impl Request {
         } else {
             Target::Name(target.trim_end_matches('.').to_owned())
         };
-        Ok(Request { target, port, protocol })
+        Ok(Request {
+            target,
+            port,
+            protocol,
+        })
     }
 }
 
@@ -124,20 +140,51 @@ impl fmt::Display for Explanation {
     }
 }
 
-/// Resolves `--from NS/NAME` to a pod of the cluster.
-pub fn find_source(cluster: &Cluster, from: &str) -> Result<PodId, ExplainError> {
+/// Where a flow starts: a pod of the cluster, or a client outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Pod(PodId),
+    External(IpAddr),
+}
+
+/// Resolves `--from`: `NS/NAME` of a pod or workload, or an IP address outside the cluster.
+pub fn find_source(cluster: &Cluster, from: &str) -> Result<Source, ExplainError> {
+    if let Ok(ip) = from.parse::<IpAddr>() {
+        return Ok(match cluster.pod_by_ip(ip) {
+            Some((pod, _)) => Source::Pod(pod),
+            None => Source::External(ip),
+        });
+    }
     let (namespace, name) = from
         .split_once('/')
         .filter(|(ns, name)| !ns.is_empty() && !name.is_empty())
         .ok_or_else(|| ExplainError::BadSource(from.to_owned()))?;
-    cluster.find_pod(namespace, name).ok_or_else(|| ExplainError::UnknownSource {
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-    })
+    cluster
+        .find_pod(namespace, name)
+        .map(Source::Pod)
+        .ok_or_else(|| ExplainError::UnknownSource {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        })
 }
 
 /// Explains a flow from `source` to the requested target.
-pub fn explain(cluster: &Cluster, source: PodId, request: &Request) -> Result<Explanation, ExplainError> {
+pub fn explain(
+    cluster: &Cluster,
+    source: Source,
+    request: &Request,
+) -> Result<Explanation, ExplainError> {
+    match source {
+        Source::Pod(pod) => explain_from_pod(cluster, pod, request),
+        Source::External(ip) => explain_from_external(cluster, ip, request),
+    }
+}
+
+fn explain_from_pod(
+    cluster: &Cluster,
+    source: PodId,
+    request: &Request,
+) -> Result<Explanation, ExplainError> {
     let pod = cluster.pod(source);
     let mut explanation = Explanation {
         summary: String::new(),
@@ -147,11 +194,18 @@ pub fn explain(cluster: &Cluster, source: PodId, request: &Request) -> Result<Ex
     };
     let ip = match &request.target {
         Target::Pod { namespace, name } => {
-            let destination = cluster.find_pod(namespace, name).ok_or_else(|| ExplainError::UnknownTarget {
-                namespace: namespace.clone(),
-                name: name.clone(),
-            })?;
-            explanation.summary = format!("{} -> {}", pod.peer_name(), cluster.pod(destination).peer_name());
+            let destination =
+                cluster
+                    .find_pod(namespace, name)
+                    .ok_or_else(|| ExplainError::UnknownTarget {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                    })?;
+            explanation.summary = format!(
+                "{} -> {}",
+                pod.peer_name(),
+                cluster.pod(destination).peer_name()
+            );
             explain_to_pod(cluster, source, destination, request, &mut explanation);
             return Ok(explanation);
         }
@@ -175,8 +229,16 @@ pub fn explain(cluster: &Cluster, source: PodId, request: &Request) -> Result<Ex
         Target::Name(name) => format!("{name} ({ip})"),
         _ => ip.to_string(),
     };
-    explanation.summary = format!("{} -> {target_label}{}", pod.peer_name(), port_suffix(request));
-    if let Some(service) = cluster.services.iter().find(|s| s.cluster_ip == Some(ip) || s.load_balancer_ips.contains(&ip)) {
+    explanation.summary = format!(
+        "{} -> {target_label}{}",
+        pod.peer_name(),
+        port_suffix(request)
+    );
+    if let Some(service) = cluster
+        .services
+        .iter()
+        .find(|s| s.cluster_ip == Some(ip) || s.load_balancer_ips.contains(&ip))
+    {
         explain_via_service(cluster, source, service, request, &mut explanation);
     } else if let Some((destination, _)) = cluster.pod_by_ip(ip) {
         explain_to_pod(cluster, source, destination, request, &mut explanation);
@@ -205,16 +267,36 @@ struct Resolved {
 /// the pod and reach the cluster DNS pods (a default-deny egress policy breaks every name, not just external ones).
 fn resolve_step(cluster: &Cluster, source: PodId, name: &str) -> Resolved {
     let pod = cluster.pod(source);
-    let resolution = knet_model::resolv::resolve(cluster, pod, name, knet_model::dns::RecordType::A);
+    let resolution =
+        match knet_model::resolv::resolve(cluster, pod, name, knet_model::dns::RecordType::A) {
+            Ok(resolution) => resolution,
+            Err(error) => {
+                return Resolved {
+                    dns_traffic: Vec::new(),
+                    step: Step {
+                        title: format!("resolve {name:?} from {}", pod.peer_name()),
+                        ok: false,
+                        lines: vec![format!("the pod has no usable resolv.conf: {error}")],
+                    },
+                    address: None,
+                };
+            }
+        };
     let mut dns_traffic = Vec::new();
     let nameserver = resolution.conf.nameservers.first().copied();
-    if let Some(dns_service) = nameserver.and_then(|ns| cluster.services.iter().find(|s| s.cluster_ip == Some(ns))) {
+    if let Some(dns_service) =
+        nameserver.and_then(|ns| cluster.services.iter().find(|s| s.cluster_ip == Some(ns)))
+    {
         let mut lines = Vec::new();
         let mut ok = true;
         for protocol in [Protocol::Udp, Protocol::Tcp] {
-            let Some(port) = dns_service.find_port(Some(53), None, Some(protocol)) else { continue };
+            let Some(port) = dns_service.find_port(Some(53), None, Some(protocol)) else {
+                continue;
+            };
             for endpoint in distinct_pods(dns_service.serving_endpoints(cluster, port)) {
-                let Some(dns_pod) = endpoint.pod else { continue };
+                let Some(dns_pod) = endpoint.pod else {
+                    continue;
+                };
                 let verdict = judge_pods(cluster, source, dns_pod, protocol, endpoint.port);
                 let allowed = verdict.allowed();
                 // Resolvers use UDP first and fall back to TCP for large answers: UDP is what every lookup needs.
@@ -225,7 +307,11 @@ fn resolve_step(cluster: &Cluster, source: PodId, name: &str) -> Resolved {
                     "{protocol} 53 to {} ({}): {}",
                     dns_service.qualified_name(),
                     cluster.pod(dns_pod).peer_name(),
-                    if allowed { "allowed".to_owned() } else { format!("blocked: {}", first_reason(cluster, &verdict)) }
+                    if allowed {
+                        "allowed".to_owned()
+                    } else {
+                        format!("blocked: {}", first_reason(cluster, &verdict))
+                    }
                 ));
             }
         }
@@ -244,7 +330,11 @@ fn resolve_step(cluster: &Cluster, source: PodId, name: &str) -> Resolved {
     });
     let dns_ok = dns_traffic.iter().all(|s| s.ok);
     if address.is_none() {
-        lines.push(format!("{name} does not resolve to a cluster address from this pod"));
+        if resolution.depends_on_upstream() {
+            lines.push(format!("{name} is answered outside the cluster: knet cannot know the address offline; pass --to IP:PORT to judge the flow"));
+        } else {
+            lines.push(format!("{name} does not resolve from this pod"));
+        }
     }
     Resolved {
         step: Step {
@@ -271,25 +361,48 @@ fn distinct_pods(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
         .collect()
 }
 
-fn explain_via_service(cluster: &Cluster, source: PodId, service: &Service, request: &Request, explanation: &mut Explanation) {
+fn explain_via_service(
+    cluster: &Cluster,
+    source: PodId,
+    service: &Service,
+    request: &Request,
+    explanation: &mut Explanation,
+) {
     let mut lines = vec![format!(
         "{} {} {} selector {}",
         service.service_type.as_str(),
         service.qualified_name(),
-        service.cluster_ip.map(|ip| ip.to_string()).unwrap_or_default(),
-        service.selector.as_ref().map_or_else(|| "<none> (endpoints managed by hand)".to_owned(), ToString::to_string)
+        service
+            .cluster_ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
+        service.selector.as_ref().map_or_else(
+            || "<none> (endpoints managed by hand)".to_owned(),
+            ToString::to_string
+        )
     )];
     let ports: Vec<_> = service
         .ports
         .iter()
-        .filter(|p| request.port.is_none_or(|n| p.port == n) && request.protocol.is_none_or(|proto| p.protocol == proto))
+        .filter(|p| {
+            request.port.is_none_or(|n| p.port == n)
+                && request.protocol.is_none_or(|proto| p.protocol == proto)
+        })
         .collect();
     if ports.is_empty() {
-        let offered: Vec<String> = service.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
+        let offered: Vec<String> = service
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.port, p.protocol))
+            .collect();
         lines.push(format!(
             "the Service has no port {}; it offers {} — the connection is rejected",
             port_suffix(request).trim_start_matches(':'),
-            if offered.is_empty() { "none".to_owned() } else { offered.join(", ") }
+            if offered.is_empty() {
+                "none".to_owned()
+            } else {
+                offered.join(", ")
+            }
         ));
         explanation.steps.push(Step {
             title: format!("Service {}", service.qualified_name()),
@@ -302,13 +415,33 @@ fn explain_via_service(cluster: &Cluster, source: PodId, service: &Service, requ
     let mut any_endpoint = false;
     let mut flows = Vec::new();
     for port in ports {
-        lines.push(format!("port {}/{} -> targetPort {}", port.port, port.protocol, port.target));
+        lines.push(format!(
+            "port {}/{} -> targetPort {}",
+            port.port, port.protocol, port.target
+        ));
         for id in service.selected_pods(cluster) {
             let name = cluster.pod(id).peer_name();
             match service.resolve_target(cluster, port, id) {
-                PortResolution::Resolved { port: target, declared } => {
-                    let note = if declared { String::new() } else { format!(" (no container declares {target}/{})", port.protocol) };
-                    lines.push(format!("  endpoint {name}:{target}{note}{}", if cluster.pod(id).ready { "" } else { " (not ready: not serving)" }));
+                PortResolution::Resolved {
+                    port: target,
+                    declared,
+                } => {
+                    let note = if declared {
+                        String::new()
+                    } else {
+                        format!(" (no container declares {target}/{})", port.protocol)
+                    };
+                    lines.push(format!(
+                        "  endpoint {name}:{target}{note}{}",
+                        if cluster.pod(id).ready {
+                            ""
+                        } else {
+                            " (not ready: not serving)"
+                        }
+                    ));
+                    if let Some(listener) = own_program_note(cluster, id, target) {
+                        lines.push(format!("    {listener}"));
+                    }
                     if cluster.pod(id).ready || service.publish_not_ready_addresses {
                         any_endpoint = true;
                         flows.push((id, port.protocol, target));
@@ -323,7 +456,10 @@ fn explain_via_service(cluster: &Cluster, source: PodId, service: &Service, requ
     if service.selector.is_none() {
         for port in &service.ports {
             for endpoint in service.serving_endpoints(cluster, port) {
-                lines.push(format!("  endpoint {}:{} (from Endpoints/EndpointSlice)", endpoint.ip, endpoint.port));
+                lines.push(format!(
+                    "  endpoint {}:{} (from Endpoints/EndpointSlice)",
+                    endpoint.ip, endpoint.port
+                ));
                 any_endpoint = true;
                 if let Some(pod) = endpoint.pod {
                     flows.push((pod, port.protocol, endpoint.port));
@@ -346,12 +482,36 @@ fn explain_via_service(cluster: &Cluster, source: PodId, service: &Service, requ
     }
 }
 
-fn explain_to_pod(cluster: &Cluster, source: PodId, destination: PodId, request: &Request, explanation: &mut Explanation) {
+/// When the container declaring a port runs its own program, knet does not serve that port for it: say so, since
+/// a policy verdict of "allowed" then still ends in "connection refused" if the program does not listen.
+fn own_program_note(cluster: &Cluster, pod: PodId, port: u16) -> Option<String> {
+    let pod = cluster.pod(pod);
+    let container = pod
+        .containers
+        .iter()
+        .find(|c| c.ports.iter().any(|p| p.port == port))
+        .or_else(|| pod.containers.first())?;
+    let command = container.command.as_ref()?;
+    Some(format!(
+        "container {:?} runs its own program ({}): it must listen on {port} itself, or the connection is refused",
+        container.name,
+        command.join(" ")
+    ))
+}
+
+fn explain_to_pod(
+    cluster: &Cluster,
+    source: PodId,
+    destination: PodId,
+    request: &Request,
+    explanation: &mut Explanation,
+) {
     let pod = cluster.pod(destination);
     let ports: Vec<(Protocol, u16)> = match request.port {
         Some(port) => vec![(request.protocol.unwrap_or(Protocol::Tcp), port)],
         None => {
-            let mut declared: Vec<(Protocol, u16)> = pod.ports().map(|p| (p.protocol, p.port)).collect();
+            let mut declared: Vec<(Protocol, u16)> =
+                pod.ports().map(|p| (p.protocol, p.port)).collect();
             declared.sort();
             declared.dedup();
             declared
@@ -361,7 +521,9 @@ fn explain_to_pod(cluster: &Cluster, source: PodId, destination: PodId, request:
         explanation.steps.push(Step {
             title: format!("ports of {}", pod.peer_name()),
             ok: false,
-            lines: vec!["no port given and the destination declares none: add :PORT to --to".to_owned()],
+            lines: vec![
+                "no port given and the destination declares none: add :PORT to --to".to_owned(),
+            ],
         });
         explanation.allowed = false;
     }
@@ -370,23 +532,235 @@ fn explain_to_pod(cluster: &Cluster, source: PodId, destination: PodId, request:
     }
 }
 
-fn explain_flow(cluster: &Cluster, source: PodId, destination: PodId, protocol: Protocol, port: u16, explanation: &mut Explanation) {
+fn explain_flow(
+    cluster: &Cluster,
+    source: PodId,
+    destination: PodId,
+    protocol: Protocol,
+    port: u16,
+    explanation: &mut Explanation,
+) {
     let verdict = judge_pods(cluster, source, destination, protocol, port);
-    let flow = format!("{} -> {} {protocol} {port}", cluster.pod(source).peer_name(), cluster.pod(destination).peer_name());
+    let flow = format!(
+        "{} -> {} {protocol} {port}",
+        cluster.pod(source).peer_name(),
+        cluster.pod(destination).peer_name()
+    );
     for half in [&verdict.egress, &verdict.ingress] {
         let (local, remote) = match half.direction {
             Direction::Egress => (source, destination),
             Direction::Ingress => (destination, source),
         };
-        explanation.steps.push(direction_step(cluster, half, local, &flow));
+        explanation
+            .steps
+            .push(direction_step(cluster, half, local, &flow));
         if !half.allowed {
-            explanation.fixes.push(fix_policy(cluster, half.direction, local, remote, protocol, port));
+            explanation.fixes.push(fix_policy(
+                cluster,
+                half.direction,
+                local,
+                remote,
+                protocol,
+                port,
+            ));
         }
     }
     explanation.allowed &= verdict.allowed();
 }
 
-fn explain_to_external(cluster: &Cluster, source: PodId, ip: IpAddr, request: &Request, explanation: &mut Explanation) {
+/// A client outside the cluster: it reaches pods through a LoadBalancer address or a NodePort (kube-proxy DNATs to
+/// an endpoint), or a pod address directly; only the destination's ingress policies judge it.
+fn explain_from_external(
+    cluster: &Cluster,
+    client: IpAddr,
+    request: &Request,
+) -> Result<Explanation, ExplainError> {
+    let mut explanation = Explanation {
+        summary: String::new(),
+        steps: Vec::new(),
+        allowed: true,
+        fixes: Vec::new(),
+    };
+    let service = match &request.target {
+        Target::Name(name) => {
+            explanation.summary = format!("{client} -> {name}");
+            explanation.steps.push(Step {
+                title: format!("resolve {name:?} from outside the cluster"),
+                ok: false,
+                lines: vec![
+                    "a client outside the cluster does not use the cluster DNS: give the Service as NS/NAME (its NodePort or LoadBalancer address is used) or an IP".to_owned(),
+                ],
+            });
+            explanation.allowed = false;
+            return Ok(explanation);
+        }
+        Target::Pod { namespace, name } => match cluster.find_pod(namespace, name) {
+            Some(pod) => {
+                explanation.summary = format!("{client} -> {}", cluster.pod(pod).peer_name());
+                external_to_pods(
+                    cluster,
+                    client,
+                    &[(pod, request.protocol.unwrap_or(Protocol::Tcp), request.port)],
+                    &mut explanation,
+                );
+                return Ok(explanation);
+            }
+            None => cluster.find_service(namespace, name).ok_or_else(|| {
+                ExplainError::UnknownTarget {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                }
+            })?,
+        },
+        Target::Ip(ip) => {
+            if let Some((pod, _)) = cluster.pod_by_ip(*ip) {
+                explanation.summary = format!("{client} -> {}", cluster.pod(pod).peer_name());
+                external_to_pods(
+                    cluster,
+                    client,
+                    &[(pod, request.protocol.unwrap_or(Protocol::Tcp), request.port)],
+                    &mut explanation,
+                );
+                return Ok(explanation);
+            }
+            match cluster
+                .services
+                .iter()
+                .find(|s| s.load_balancer_ips.contains(ip) || s.cluster_ip == Some(*ip))
+            {
+                Some(service) => service,
+                None => {
+                    explanation.summary = format!("{client} -> {ip}");
+                    explanation.steps.push(Step {
+                        title: format!("{ip}"),
+                        ok: false,
+                        lines: vec![format!("{ip} is neither a pod, a LoadBalancer address nor a Service of the cluster")],
+                    });
+                    explanation.allowed = false;
+                    return Ok(explanation);
+                }
+            }
+        }
+    };
+    explanation.summary = format!(
+        "{client} -> service {}{}",
+        service.qualified_name(),
+        port_suffix(request)
+    );
+    let mut lines = Vec::new();
+    let mut ok = true;
+    if !service.exposes_node_ports() {
+        lines.push(format!(
+            "{} is a {} Service: its address is only reachable inside the cluster; use NodePort, LoadBalancer or an Ingress to expose it",
+            service.qualified_name(),
+            service.service_type.as_str()
+        ));
+        ok = false;
+    } else if !service.load_balancer_source_ranges.is_empty() {
+        let admitted = service
+            .load_balancer_source_ranges
+            .iter()
+            .any(|c| c.range().contains(client));
+        let ranges: Vec<String> = service
+            .load_balancer_source_ranges
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        lines.push(format!(
+            "loadBalancerSourceRanges {}: {client} is {} (the NodePort itself is not filtered by them)",
+            ranges.join(", "),
+            if admitted { "admitted" } else { "refused at the load balancer" }
+        ));
+        ok = admitted;
+    }
+    let mut flows = Vec::new();
+    for port in service.ports.iter().filter(|p| {
+        request
+            .port
+            .is_none_or(|n| p.port == n || p.node_port == Some(n))
+            && request.protocol.is_none_or(|proto| p.protocol == proto)
+    }) {
+        let entry = match port.node_port {
+            Some(node_port) => format!(
+                "port {}/{} (nodePort {node_port})",
+                port.port, port.protocol
+            ),
+            None => format!("port {}/{}", port.port, port.protocol),
+        };
+        let endpoints = distinct_pods(service.serving_endpoints(cluster, port));
+        if endpoints.is_empty() {
+            lines.push(format!(
+                "{entry}: no ready endpoint, the connection is rejected"
+            ));
+            ok = false;
+        }
+        for endpoint in endpoints {
+            if let Some(pod) = endpoint.pod {
+                lines.push(format!(
+                    "{entry} -> {}:{}",
+                    cluster.pod(pod).peer_name(),
+                    endpoint.port
+                ));
+                flows.push((pod, port.protocol, Some(endpoint.port)));
+            }
+        }
+    }
+    explanation.steps.push(Step {
+        title: format!("Service {} from outside", service.qualified_name()),
+        ok,
+        lines,
+    });
+    explanation.allowed &= ok;
+    if ok {
+        external_to_pods(cluster, client, &flows, &mut explanation);
+    }
+    Ok(explanation)
+}
+
+/// Judges the ingress of each destination pod for a client outside the cluster.
+fn external_to_pods(
+    cluster: &Cluster,
+    client: IpAddr,
+    flows: &[(PodId, Protocol, Option<u16>)],
+    explanation: &mut Explanation,
+) {
+    for &(pod, protocol, port) in flows {
+        let ports: Vec<(Protocol, u16)> = match port {
+            Some(port) => vec![(protocol, port)],
+            None => cluster
+                .pod(pod)
+                .ports()
+                .map(|p| (p.protocol, p.port))
+                .collect(),
+        };
+        for (protocol, port) in ports {
+            let verdict = judge(
+                cluster,
+                Direction::Ingress,
+                pod,
+                &Remote::External(IpRange::single(client)),
+                protocol,
+                port,
+            );
+            let flow = format!(
+                "{client} (outside the cluster) -> {} {protocol} {port}",
+                cluster.pod(pod).peer_name()
+            );
+            explanation
+                .steps
+                .push(direction_step(cluster, &verdict, pod, &flow));
+            explanation.allowed &= verdict.allowed;
+        }
+    }
+}
+
+fn explain_to_external(
+    cluster: &Cluster,
+    source: PodId,
+    ip: IpAddr,
+    request: &Request,
+    explanation: &mut Explanation,
+) {
     let protocol = request.protocol.unwrap_or(Protocol::Tcp);
     let Some(port) = request.port else {
         explanation.steps.push(Step {
@@ -397,9 +771,21 @@ fn explain_to_external(cluster: &Cluster, source: PodId, ip: IpAddr, request: &R
         explanation.allowed = false;
         return;
     };
-    let verdict = judge(cluster, Direction::Egress, source, &Remote::External(IpRange::single(ip)), protocol, port);
-    let flow = format!("{} -> {ip} (outside the cluster) {protocol} {port}", cluster.pod(source).peer_name());
-    explanation.steps.push(direction_step(cluster, &verdict, source, &flow));
+    let verdict = judge(
+        cluster,
+        Direction::Egress,
+        source,
+        &Remote::External(IpRange::single(ip)),
+        protocol,
+        port,
+    );
+    let flow = format!(
+        "{} -> {ip} (outside the cluster) {protocol} {port}",
+        cluster.pod(source).peer_name()
+    );
+    explanation
+        .steps
+        .push(direction_step(cluster, &verdict, source, &flow));
     explanation.allowed &= verdict.allowed;
 }
 
@@ -416,8 +802,16 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
             verdict.direction.as_str().to_lowercase()
         ));
     } else {
-        let names: Vec<String> = verdict.isolating.iter().map(|id| cluster.policies[id.0].qualified_name()).collect();
-        lines.push(format!("isolated for {} by {}", verdict.direction.as_str().to_lowercase(), names.join(", ")));
+        let names: Vec<String> = verdict
+            .isolating
+            .iter()
+            .map(|id| cluster.policies[id.0].qualified_name())
+            .collect();
+        lines.push(format!(
+            "isolated for {} by {}",
+            verdict.direction.as_str().to_lowercase(),
+            names.join(", ")
+        ));
     }
     if let Some(rule) = verdict.allowed_by {
         let policy = &cluster.policies[rule.policy.0];
@@ -426,15 +820,33 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
             Direction::Egress => ("egress", "to"),
         };
         let peer = match rule.peer {
-            Some(index) => format!("{field}[{index}] {}", policy.rules(verdict.direction)[rule.rule].peers[index].describe()),
-            None => format!("every {}", if verdict.direction == Direction::Ingress { "source" } else { "destination" }),
+            Some(index) => format!(
+                "{field}[{index}] {}",
+                policy.rules(verdict.direction)[rule.rule].peers[index].describe()
+            ),
+            None => format!(
+                "every {}",
+                if verdict.direction == Direction::Ingress {
+                    "source"
+                } else {
+                    "destination"
+                }
+            ),
         };
-        lines.push(format!("allowed by {} {list}[{}]: {peer}", policy.qualified_name(), rule.rule));
+        lines.push(format!(
+            "allowed by {} {list}[{}]: {peer}",
+            policy.qualified_name(),
+            rule.rule
+        ));
     }
     for miss in &verdict.misses {
         let policy = &cluster.policies[miss.policy.0];
         if miss.rules.is_empty() {
-            lines.push(format!("{} has no {} rules: it allows nothing", policy.qualified_name(), verdict.direction.as_str().to_lowercase()));
+            lines.push(format!(
+                "{} has no {} rules: it allows nothing",
+                policy.qualified_name(),
+                verdict.direction.as_str().to_lowercase()
+            ));
         }
         for rule in &miss.rules {
             lines.push(format!("{}: {rule}", policy.qualified_name()));
@@ -450,8 +862,16 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
 fn first_reason(cluster: &Cluster, verdict: &FlowVerdict) -> String {
     for half in [&verdict.egress, &verdict.ingress] {
         if !half.allowed {
-            let names: Vec<String> = half.isolating.iter().map(|id| cluster.policies[id.0].qualified_name()).collect();
-            return format!("{} isolated by {}", half.direction.as_str().to_lowercase(), names.join(", "));
+            let names: Vec<String> = half
+                .isolating
+                .iter()
+                .map(|id| cluster.policies[id.0].qualified_name())
+                .collect();
+            return format!(
+                "{} isolated by {}",
+                half.direction.as_str().to_lowercase(),
+                names.join(", ")
+            );
         }
     }
     String::new()
@@ -459,7 +879,14 @@ fn first_reason(cluster: &Cluster, verdict: &FlowVerdict) -> String {
 
 /// A NetworkPolicy that would allow the flow in one direction: it selects the local pod by its labels and names the
 /// remote pod by namespace and labels (or by address, outside the cluster), on exactly the denied port.
-fn fix_policy(cluster: &Cluster, direction: Direction, local: PodId, remote: PodId, protocol: Protocol, port: u16) -> String {
+fn fix_policy(
+    cluster: &Cluster,
+    direction: Direction,
+    local: PodId,
+    remote: PodId,
+    protocol: Protocol,
+    port: u16,
+) -> String {
     let local_pod = cluster.pod(local);
     let remote_pod = cluster.pod(remote);
     let (list, field) = match direction {
@@ -467,18 +894,46 @@ fn fix_policy(cluster: &Cluster, direction: Direction, local: PodId, remote: Pod
         Direction::Egress => ("egress", "to"),
     };
     let mut yaml = String::new();
-    let _ = writeln!(yaml, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:");
-    let _ = writeln!(yaml, "  name: allow-{}-{}-{}-{port}", list, remote_pod.name, local_pod.name);
+    let _ = writeln!(
+        yaml,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:"
+    );
+    let _ = writeln!(
+        yaml,
+        "  name: allow-{}-{}-{}-{port}",
+        list, remote_pod.name, local_pod.name
+    );
     let _ = writeln!(yaml, "  namespace: {}\nspec:", local_pod.namespace);
     push_selector(&mut yaml, "  podSelector:", &local_pod.labels, "    ");
-    let _ = writeln!(yaml, "  policyTypes:\n  - {}\n  {list}:\n  - {field}:", direction.as_str());
+    let _ = writeln!(
+        yaml,
+        "  policyTypes:\n  - {}\n  {list}:\n  - {field}:",
+        direction.as_str()
+    );
     if remote_pod.namespace == local_pod.namespace {
-        push_selector(&mut yaml, "    - podSelector:", &remote_pod.labels, "        ");
+        push_selector(
+            &mut yaml,
+            "    - podSelector:",
+            &remote_pod.labels,
+            "        ",
+        );
     } else {
-        let _ = writeln!(yaml, "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}", remote_pod.namespace);
-        push_selector(&mut yaml, "      podSelector:", &remote_pod.labels, "        ");
+        let _ = writeln!(
+            yaml,
+            "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}",
+            remote_pod.namespace
+        );
+        push_selector(
+            &mut yaml,
+            "      podSelector:",
+            &remote_pod.labels,
+            "        ",
+        );
     }
-    let _ = writeln!(yaml, "    ports:\n    - protocol: {protocol}\n      port: {port}");
+    let _ = writeln!(
+        yaml,
+        "    ports:\n    - protocol: {protocol}\n      port: {port}"
+    );
     yaml
 }
 

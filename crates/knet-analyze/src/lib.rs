@@ -3,7 +3,7 @@
 //! The binary reads files and prints; this crate decides. It depends on the object model (admission) and the network
 //! model (every verdict), never on I/O, so its answers are snapshot-tested from text to text.
 
-// pub mod explain; (waits for the resolver)
+pub mod explain;
 pub mod input;
 pub mod render;
 pub mod report;

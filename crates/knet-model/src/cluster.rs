@@ -143,6 +143,10 @@ pub struct ContainerPort {
 pub struct Container {
     pub name: String,
     pub ports: Vec<ContainerPort>,
+    /// `command` followed by `args`, when the container names its own program. knet runs that program as written,
+    /// so whether anything listens on the declared ports is up to it; without a command, knet's built-in workload
+    /// serves every declared port.
+    pub command: Option<Vec<String>>,
 }
 
 /// One of the pods a workload stands for.
@@ -652,6 +656,17 @@ impl Builder {
             .iter()
             .map(|c| Container {
                 name: c.name.clone(),
+                command: c
+                    .command
+                    .as_ref()
+                    .filter(|command| !command.is_empty())
+                    .map(|command| {
+                        command
+                            .iter()
+                            .chain(c.args.iter().flatten())
+                            .cloned()
+                            .collect()
+                    }),
                 ports: c
                     .ports
                     .iter()
@@ -786,6 +801,7 @@ impl Builder {
                 labels,
                 containers: vec![Container {
                     name: "coredns".into(),
+                    command: None,
                     ports,
                 }],
                 observed_ip: None,
@@ -822,8 +838,16 @@ impl Builder {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         let ports = vec![
-            ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Tcp },
-            ContainerPort { name: Some("https".into()), port: 443, protocol: Protocol::Tcp },
+            ContainerPort {
+                name: Some("http".into()),
+                port: 80,
+                protocol: Protocol::Tcp,
+            },
+            ContainerPort {
+                name: Some("https".into()),
+                port: 443,
+                protocol: Protocol::Tcp,
+            },
         ];
         let ip = self
             .ips
@@ -834,9 +858,17 @@ impl Builder {
             name: "ingress-nginx-controller".into(),
             kind: WorkloadKind::Deployment,
             labels,
-            containers: vec![Container { name: "controller".into(), ports }],
+            containers: vec![Container {
+                name: "controller".into(),
+                command: None,
+                ports,
+            }],
             observed_ip: None,
-            replicas: vec![Replica { name: "ingress-nginx-controller-0".into(), ip, hostname: None }],
+            replicas: vec![Replica {
+                name: "ingress-nginx-controller-0".into(),
+                ip,
+                hostname: None,
+            }],
             subdomain: None,
             host_network: false,
             dns_policy: "ClusterFirst".into(),
@@ -900,7 +932,11 @@ pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 
 fn is_ingress_controller(pod: &Pod) -> bool {
     pod.namespace == INGRESS_CONTROLLER_NAMESPACE
-        && pod.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("controller")
+        && pod
+            .labels
+            .get("app.kubernetes.io/component")
+            .map(String::as_str)
+            == Some("controller")
 }
 
 fn workload_kind(kind: &str) -> WorkloadKind {

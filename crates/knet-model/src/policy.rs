@@ -104,7 +104,10 @@ pub struct Policy {
 }
 
 /// A rule as the API writes it: its peers (`from` / `to`) and its ports.
-type RawRule = (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>);
+type RawRule = (
+    Option<Vec<NetworkPolicyPeer>>,
+    Option<Vec<NetworkPolicyPort>>,
+);
 
 /// Index of a policy in [`Cluster::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
