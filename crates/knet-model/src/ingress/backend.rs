@@ -25,7 +25,7 @@ impl fmt::Display for BackendPort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BackendPort::Number(n) => write!(f, "{n}"),
-            BackendPort::Name(name) => write!(f, "{name:?}"),
+            BackendPort::Name(name) => f.write_str(name),
             BackendPort::Missing => f.write_str("(none)"),
         }
     }

@@ -424,14 +424,14 @@ fn conflicts_backends_tls_and_defaults() {
         default/shop-canary [ingressClassName "nginx"]: served: ingressClassName "nginx": this controller's class (no IngressClass "nginx" in the input; assuming the one ingress-nginx installs, controller k8s.io/ingress-nginx)
         routes:
           eu.shop.example.com / (Prefix) -> app:80 -> 10.244.0.2:8080 (app-0) tls=shop-tls [default/a-shop]
-          shop.example.com /by-target-port (Prefix) -> app:"web" -> 10.244.0.2:8080 (app-0) tls=other-tls(missing: default certificate) [default/a-shop]
-          shop.example.com /cart (Exact) -> app:80 -> 10.244.0.2:8080 (app-0) tls=other-tls(missing: default certificate) [default/b-shop]
-          shop.example.com /cart (Prefix) -> missing:80 (no such Service: 503) tls=other-tls(missing: default certificate) canary=app:80 [default/b-shop]
-          shop.example.com /db (Prefix) -> db:5432 -> ExternalName db.example.org:5432 tls=other-tls(missing: default certificate) [default/a-shop]
-          shop.example.com /legacy (ImplementationSpecific) -> app:80 -> 10.244.0.2:8080 (app-0) tls=other-tls(missing: default certificate) [default/b-shop]
-          shop.example.com /nobody (Prefix) -> nobody:80 (no ready endpoints: 503) tls=other-tls(missing: default certificate) [default/a-shop]
-          shop.example.com /wrong-port (Prefix) -> app:8443 (no such Service port: 503) tls=other-tls(missing: default certificate) [default/a-shop]
-        fallback eu.shop.example.com: app:"http" -> 10.244.0.2:8080 (app-0) [default/a-shop]
+          shop.example.com /by-target-port (Prefix) -> app:web -> 10.244.0.2:8080 (app-0) tls=other-tls (missing: default certificate) [default/a-shop]
+          shop.example.com /cart (Exact) -> app:80 -> 10.244.0.2:8080 (app-0) tls=other-tls (missing: default certificate) [default/b-shop]
+          shop.example.com /cart (Prefix) -> missing:80 (no such Service: 503) tls=other-tls (missing: default certificate) canary=app:80 [default/b-shop]
+          shop.example.com /db (Prefix) -> db:5432 -> ExternalName db.example.org:5432 tls=other-tls (missing: default certificate) [default/a-shop]
+          shop.example.com /legacy (ImplementationSpecific) -> app:80 -> 10.244.0.2:8080 (app-0) tls=other-tls (missing: default certificate) [default/b-shop]
+          shop.example.com /nobody (Prefix) -> nobody:80 (no ready endpoints: 503) tls=other-tls (missing: default certificate) [default/a-shop]
+          shop.example.com /wrong-port (Prefix) -> app:8443 (no such Service port: 503) tls=other-tls (missing: default certificate) [default/a-shop]
+        fallback eu.shop.example.com: app:http -> 10.244.0.2:8080 (app-0) [default/a-shop]
         fallback *: app:80 -> 10.244.0.2:8080 (app-0) [default/catch-all]
         problems:
           ingress "default/b-shop": rule host "Shop.Example.com" has upper-case letters; hosts must be lower case: the API server rejects this Ingress; the rule is left out
@@ -442,7 +442,7 @@ fn conflicts_backends_tls_and_defaults() {
           ingress "default/b-shop" at shop.example.com /a//b (Exact): must not contain "//": the API server rejects it; the path is left out
           ingress "default/b-shop" at shop.example.com /x: pathType "prefix" is not Exact, Prefix or ImplementationSpecific: the API server rejects it; the path is left out
           ingress "default/b-shop" at shop.example.com /legacy: pathType is required in networking.k8s.io/v1 and the API server rejects a path without it; ingress-nginx would treat it as ImplementationSpecific (a string prefix)
-          ingress "default/a-shop" at shop.example.com /by-target-port (Prefix): service "default/app" has no port "web"; ingress-nginx falls back to the port whose targetPort is "web" (port 80) where other controllers do not: name the Service port 80 instead
+          ingress "default/a-shop" at shop.example.com /by-target-port (Prefix): service "default/app" has no port web; ingress-nginx falls back to the port whose targetPort is web (port 80) where other controllers do not: name the Service port 80 instead
           ingress "default/a-shop" at shop.example.com /nobody (Prefix): service "default/nobody" port 80 has no ready endpoints: ingress-nginx answers 503
           ingress "default/a-shop" at shop.example.com /wrong-port (Prefix): service "default/app" has no port 8443 (it has 80 (http)): ingress-nginx answers 503
           ingress "default/a-shop" at shop.example.com /bucket (Prefix): resource backend k8s.example.com/StorageBucket "static-assets": ingress-nginx routes only to Services and leaves this path to its default backend (404)

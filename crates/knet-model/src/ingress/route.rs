@@ -118,7 +118,7 @@ impl fmt::Display for TlsCertificate {
             TlsCertificate::Secret {
                 name,
                 exists: false,
-            } => write!(f, "{name}(missing: default certificate)"),
+            } => write!(f, "{name} (missing: default certificate)"),
             TlsCertificate::Default { .. } => f.write_str("(default certificate)"),
         }
     }

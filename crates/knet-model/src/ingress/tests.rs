@@ -358,8 +358,8 @@ fn guide_without_an_ingress_class_serves_only_the_annotated_ingress() {
         production/prod-ingress [no class]: ignored: no ingressClassName, no kubernetes.io/ingress.class annotation and no default IngressClass: ingress-nginx ignores it
         microservices/microservices-ingress [no class]: ignored: no ingressClassName, no kubernetes.io/ingress.class annotation and no default IngressClass: ingress-nginx ignores it
         routes:
-          myapp.example.com / (Prefix) -> frontend-service:80 -> 10.244.0.2:8080 (frontend-0), 10.244.0.3:8080 (frontend-1) regex tls=tls-secret(missing: default certificate) [default/web-ingress]
-          myapp.example.com /api (Prefix) -> backend-service:8080 (no such Service: 503) rewrite=/ tls=tls-secret(missing: default certificate) [default/web-ingress]
+          myapp.example.com / (Prefix) -> frontend-service:80 -> 10.244.0.2:8080 (frontend-0), 10.244.0.3:8080 (frontend-1) regex tls=tls-secret (missing: default certificate) [default/web-ingress]
+          myapp.example.com /api (Prefix) -> backend-service:8080 (no such Service: 503) rewrite=/ tls=tls-secret (missing: default certificate) [default/web-ingress]
         problems:
           ingress "default/alb-ingress": not served by this controller: kubernetes.io/ingress.class: "alb" is not this controller's class (nginx): left to another ingress controller
           ingress "development/dev-ingress": not served by this controller: no ingressClassName, no kubernetes.io/ingress.class annotation and no default IngressClass: ingress-nginx ignores it
@@ -381,8 +381,8 @@ fn guide_on_minikube_serves_every_nginx_ingress() {
         microservices/microservices-ingress [default IngressClass "nginx"]: served: no class set, so the default IngressClass "nginx" is assigned on creation; IngressClass "nginx" has controller k8s.io/ingress-nginx
         routes:
           dev.myapp.example.com / (Prefix) -> web-service:80 -> 10.244.0.7:80 (web-0) [development/dev-ingress]
-          myapp.example.com / (Prefix) -> web-service:80 -> 10.244.0.6:80 (web-0) regex tls=prod-tls-secret(missing: default certificate) [production/prod-ingress]
-          myapp.example.com /api (Prefix) -> backend-service:8080 (no such Service: 503) rewrite=/ tls=prod-tls-secret(missing: default certificate) [default/web-ingress]
+          myapp.example.com / (Prefix) -> web-service:80 -> 10.244.0.6:80 (web-0) regex tls=prod-tls-secret (missing: default certificate) [production/prod-ingress]
+          myapp.example.com /api (Prefix) -> backend-service:8080 (no such Service: 503) rewrite=/ tls=prod-tls-secret (missing: default certificate) [default/web-ingress]
           myapp.local / (Prefix) -> frontend-service:80 -> 10.244.0.10:80 (frontend-0), 10.244.0.11:80 (frontend-1), 10.244.0.12:80 (frontend-2) regex [microservices/microservices-ingress]
           myapp.local /api (Prefix) -> backend-service:8080 -> 10.244.0.8:8080 (backend-0), 10.244.0.9:8080 (backend-1) rewrite=/ [microservices/microservices-ingress]
         problems:
