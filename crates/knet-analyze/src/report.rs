@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use knet_model::connectivity::{Connectivity, Node};
+use knet_model::ingress::RouteTable;
 use knet_model::ports::{Connections, Protocol};
 use knet_model::service::{PortResolution, ServiceType};
 use knet_model::{Cluster, PodId};
@@ -91,12 +92,15 @@ fn shown(cluster: &Cluster, include_system: bool) -> Vec<PodId> {
 /// Builds the report for a compiled cluster.
 pub fn analyze(cluster: &Cluster, include_system: bool) -> Report {
     let matrix = Connectivity::compute(cluster);
+    let table = crate::routes::route_table(cluster);
     let pods = shown(cluster, include_system);
     let mut report = Report {
         classes: matrix.class_count(),
         connectivity: connectivity_lines(cluster, &matrix, &pods),
         connections: pod_connections(cluster, &matrix, &pods),
         services: service_rows(cluster),
+        dns: dns_rows(cluster),
+        ingress: ingress_rows(&table),
         exposure: node_port_exposure(cluster, &matrix),
         unanalyzed: cluster
             .unanalyzed
@@ -112,12 +116,17 @@ pub fn analyze(cluster: &Cluster, include_system: bool) -> Report {
                 )
             })
             .collect(),
-        problems: cluster.problems.clone(),
+        problems: cluster
+            .problems
+            .iter()
+            .cloned()
+            .chain(table.problems().iter().map(ToString::to_string))
+            .collect(),
         ..Report::default()
     };
     report
         .connectivity
-        .extend(ingress_controller_lines(cluster, &matrix));
+        .extend(ingress_controller_lines(cluster, &matrix, &table));
     report.connectivity.sort();
     report
 }
@@ -199,12 +208,16 @@ fn pod_connections(cluster: &Cluster, matrix: &Connectivity, pods: &[PodId]) -> 
 
 /// The lines for what the ingress controller may open to Ingress backends: the routes' target ports, as far as the
 /// backend pods' ingress policies (and the controller's egress) let them through.
-fn ingress_controller_lines(cluster: &Cluster, matrix: &Connectivity) -> Vec<ConnectivityLine> {
+fn ingress_controller_lines(
+    cluster: &Cluster,
+    matrix: &Connectivity,
+    table: &RouteTable,
+) -> Vec<ConnectivityLine> {
     let Some(controller) = cluster.ingress_controller() else {
         return Vec::new();
     };
     let mut per_pod: BTreeMap<PodId, Connections> = BTreeMap::new();
-    for (pod, port) in crate::routes::ingress_backends(cluster) {
+    for (pod, port) in crate::routes::ingress_backends(table) {
         let allowed = matrix
             .between(Node::Pod(controller), Node::Pod(pod))
             .intersection(&Connections::port(Protocol::Tcp, port));
@@ -220,6 +233,51 @@ fn ingress_controller_lines(cluster: &Cluster, matrix: &Connectivity) -> Vec<Con
             conn: connections.to_string(),
         })
         .collect()
+}
+
+/// The DNS names of the input's Services as the cluster DNS serves them (A, SRV for named ports, CNAME for
+/// ExternalName, per-endpoint names of headless Services); reverse records and the system Services are left out.
+fn dns_rows(cluster: &Cluster) -> Vec<String> {
+    let domain = &cluster.config.domain;
+    let own: Vec<String> = cluster
+        .services
+        .iter()
+        .filter(|s| !s.origin.source.starts_with('<'))
+        .map(|s| format!(".{}.{}.svc.{domain}.", s.name, s.namespace))
+        .collect();
+    knet_model::dns::zone_records(cluster)
+        .into_iter()
+        .filter(|record| {
+            let name = format!(".{}", record.name.to_ascii_lowercase());
+            own.iter().any(|suffix| name.ends_with(suffix.as_str()))
+        })
+        .map(|record| record.to_string())
+        .collect()
+}
+
+/// The route table's rows: host, path, type, backend and its endpoints, TLS; then the Ingresses not served.
+fn ingress_rows(table: &RouteTable) -> Vec<String> {
+    let mut rows: Vec<String> = table.routes().iter().map(ToString::to_string).collect();
+    if let Some(default) = table.default_backend() {
+        rows.push(format!(
+            "* (default backend) -> {} [{}]",
+            default.backend, default.ingress
+        ));
+    }
+    rows.extend(
+        table
+            .ingresses()
+            .iter()
+            .filter(|status| !status.decision.is_served())
+            .map(|status| {
+                format!(
+                    "not served: {} — {}",
+                    status.ingress,
+                    status.decision.reason()
+                )
+            }),
+    );
+    rows
 }
 
 fn service_rows(cluster: &Cluster) -> Vec<ServiceRow> {
