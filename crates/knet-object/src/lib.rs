@@ -10,4 +10,4 @@ pub mod validate;
 
 pub use load::{LoadError, Loaded, Manifest, Origin, assign_namespace, load_str};
 pub use object::{Kind, Object, OtherObject};
-pub use validate::{FieldError, FieldErrorKind, validate};
+pub use validate::{FieldError, FieldErrorKind, ValidationConfig, validate, validate_with};
