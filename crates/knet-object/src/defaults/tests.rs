@@ -378,6 +378,20 @@ spec:
   selector: {matchLabels: {app: agent}}
   template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: a, image: a:1}]}}
 ---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: db:1}]}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 0 * * *"
+  jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, containers: [{name: c, image: c:1}]}}}}
+---
 apiVersion: batch/v1
 kind: Job
 metadata: {name: once}
@@ -449,6 +463,67 @@ spec:
                   maxSurge: 0
                   maxUnavailable: 1
                 type: RollingUpdate
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: db
+            spec:
+              persistentVolumeClaimRetentionPolicy:
+                whenDeleted: Retain
+                whenScaled: Retain
+              podManagementPolicy: OrderedReady
+              replicas: 1
+              revisionHistoryLimit: 10
+              selector:
+                matchLabels:
+                  app: db
+              template:
+                metadata:
+                  labels:
+                    app: db
+                spec:
+                  containers:
+                  - image: db:1
+                    imagePullPolicy: IfNotPresent
+                    name: db
+                    terminationMessagePath: /dev/termination-log
+                    terminationMessagePolicy: File
+                  dnsPolicy: ClusterFirst
+                  restartPolicy: Always
+                  schedulerName: default-scheduler
+                  securityContext: {}
+                  terminationGracePeriodSeconds: 30
+              updateStrategy:
+                rollingUpdate:
+                  partition: 0
+                type: RollingUpdate
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata:
+              name: nightly
+            spec:
+              concurrencyPolicy: Allow
+              failedJobsHistoryLimit: 1
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      containers:
+                      - image: c:1
+                        imagePullPolicy: IfNotPresent
+                        name: c
+                        terminationMessagePath: /dev/termination-log
+                        terminationMessagePolicy: File
+                      dnsPolicy: ClusterFirst
+                      restartPolicy: OnFailure
+                      schedulerName: default-scheduler
+                      securityContext: {}
+                      terminationGracePeriodSeconds: 30
+              schedule: 0 0 * * *
+              successfulJobsHistoryLimit: 3
+              suspend: false
             ---
             apiVersion: batch/v1
             kind: Job

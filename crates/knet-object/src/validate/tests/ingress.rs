@@ -216,3 +216,40 @@ spec:
         "#]],
     );
 }
+
+#[test]
+fn ingress_class_controller_length_and_parameters() {
+    check(
+        &format!(
+            r#"
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: long}}
+spec: {{controller: "example.com/{}"}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: params}}
+spec:
+  controller: example.com/lb
+  parameters: {{apiGroup: Example.com, kind: "", name: "a%b", scope: Cluster, namespace: infra}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: scope}}
+spec:
+  controller: example.com/lb
+  parameters: {{kind: K, name: n, scope: Global}}
+"#,
+            "x".repeat(250)
+        ),
+        expect![[r#"
+            IngressClass "long": spec.controller: Too long: may not be more than 250 bytes
+            IngressClass "params": spec.parameters.apiGroup: Invalid value: "Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')
+            IngressClass "params": spec.parameters.kind: Required value
+            IngressClass "params": spec.parameters.name: Invalid value: "a%b": may not contain '%'
+            IngressClass "params": spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'
+            IngressClass "scope": spec.parameters.scope: Unsupported value: "Global": supported values: "Cluster", "Namespace"
+        "#]],
+    );
+}

@@ -191,3 +191,32 @@ spec:
         "#]],
     );
 }
+
+#[test]
+fn dns_search_limits() {
+    let many: Vec<String> = (0..33).map(|i| format!("d{i}.example.com")).collect();
+    let long = format!("{}.com", "a".repeat(60));
+    let longs: Vec<String> = (0..34).map(|_| long.clone()).collect();
+    check(
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: many}}\nspec:\n  dnsConfig: {{searches: [{}]}}\n  containers: [{{name: c, image: busybox}}]\n",
+            many.join(", ")
+        ),
+        expect![[r#"
+            Pod "many": spec.dnsConfig.searches: Invalid value: []string{"d0.example.com", "d1.example.com", "d2.example.com", "d3.example.com", "d4.example.com", "d5.example.com", "d6.example.com", "d7.example.com", "d8.example.com", "d9.example.com", "d10.example.com", "d11.example.com", "d12.example.com", "d13.example.com", "d14.example.com", "d15.example.com", "d16.example.com", "d17.example.com", "d18.example.com", "d19.example.com", "d20.example.com", "d21.example.com", "d22.example.com", "d23.example.com", "d24.example.com", "d25.example.com", "d26.example.com", "d27.example.com", "d28.example.com", "d29.example.com", "d30.example.com", "d31.example.com", "d32.example.com"}: must not have more than 32 search paths
+        "#]],
+    );
+    let report = super::report(
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: long}}\nspec:\n  dnsConfig: {{searches: [{}]}}\n  containers: [{{name: c, image: busybox}}]\n",
+            longs.join(", ")
+        ),
+        &Default::default(),
+    );
+    assert!(
+        report.contains(
+            "must not have more than 2048 characters (including spaces) in the search list"
+        ),
+        "{report}"
+    );
+}

@@ -286,3 +286,37 @@ spec:
         "#]],
     );
 }
+
+#[test]
+fn families_app_protocols_and_health_checks() {
+    check(
+        r#"
+apiVersion: v1
+kind: Service
+metadata: {name: fam}
+spec:
+  ipFamilies: [IPv4, IPv4, IPv5]
+  ipFamilyPolicy: DualStack
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: misc}
+spec:
+  healthCheckNodePort: 30999
+  trafficDistribution: Anywhere
+  sessionAffinity: None
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 5}}
+  ports: [{port: 80, appProtocol: "kubernetes.io/h2c"}, {name: b, port: 81, appProtocol: "not/a/name"}]
+"#,
+        expect![[r#"
+            Service "fam": spec.ipFamilies[1]: Duplicate value: "IPv4"
+            Service "fam": spec.ipFamilies[2]: Unsupported value: "IPv5": supported values: "IPv4", "IPv6"
+            Service "fam": spec.ipFamilyPolicy: Unsupported value: "DualStack": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"
+            Service "misc": spec.ports[0].name: Required value
+            Service "misc": spec.ports[1].appProtocol: Invalid value: "not/a/name": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')
+            Service "misc": spec.healthCheckNodePort: Invalid value: 30999: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'
+            Service "misc": spec.trafficDistribution: Unsupported value: "Anywhere": supported values: "PreferClose"
+        "#]],
+    );
+}
