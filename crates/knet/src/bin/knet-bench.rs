@@ -67,7 +67,7 @@ fn main() {
             .collect()
     };
     println!(
-        "| workloads | policies | classes | load+admit | connectivity | peak RSS | pairwise reference (est.) | speed-up |"
+        "| workloads | policies | classes | rows+columns | load+admit | connectivity | peak RSS | pairwise reference (est.) | speed-up |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (workloads, policies) in sizes {
