@@ -5,6 +5,7 @@
 
 pub mod explain;
 pub mod input;
+pub mod lint;
 pub mod render;
 pub mod report;
 pub mod routes;
