@@ -125,9 +125,10 @@ fn missing_labels(selector: &Selector, pod: &Pod) -> Vec<String> {
         .requirements()
         .iter()
         .filter_map(|r| match r {
-            Requirement::In { key, values } if values.len() == 1 => {
-                (pod.labels.get(key) != Some(&values[0])).then(|| format!("{key}={}", values[0]))
-            }
+            Requirement::In { key, values } => match values.as_slice() {
+                [value] => (pod.labels.get(key) != Some(value)).then(|| format!("{key}={value}")),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
@@ -304,7 +305,9 @@ fn nothing_listens(
             continue;
         }
         let manifest = manifest_of(input, pod);
-        let (first, _, word) = &idle[0];
+        let Some((first, _, word)) = idle.first() else {
+            continue;
+        };
         let field = manifest
             .and_then(|m| pod_spec(&m.object))
             .and_then(|(spec, prefix)| containers(spec, prefix).into_iter().nth(*first))
