@@ -45,6 +45,9 @@ pub struct ClusterConfig {
     pub host_search: Vec<String>,
     /// Nameservers of the host's resolv.conf, used by `dnsPolicy: Default`.
     pub host_nameservers: Vec<IpAddr>,
+    /// Add the IngressClass `nginx`, marked as the default class unless the input has a default, as
+    /// `minikube addons enable ingress` and `knet up` do. Part of the system objects.
+    pub default_ingress_class: bool,
     /// Add the objects every cluster has (`default` and `kube-system` namespaces, the `kubernetes` and `kube-dns`
     /// Services and the DNS pods) when the input does not define them.
     pub system_objects: bool,
@@ -68,6 +71,7 @@ impl Default for ClusterConfig {
             node_port_range: (30000, 32767),
             host_search: Vec::new(),
             host_nameservers: Vec::new(),
+            default_ingress_class: true,
             system_objects: true,
         }
     }
@@ -263,6 +267,9 @@ impl Cluster {
         }
         if builder.cluster.config.system_objects {
             builder.add_system_objects();
+            if builder.cluster.config.default_ingress_class {
+                builder.add_ingress_class();
+            }
             builder.add_ingress_controller();
         }
         builder.finish()
@@ -823,6 +830,41 @@ impl Builder {
 
     /// Where Ingresses exist, the controller that serves them exists too: ingress-nginx's controller pod in namespace
     /// `ingress-nginx`, labelled as its Helm chart and the minikube addon label it. Policies see it as any other pod.
+    /// The IngressClass `nginx` that `minikube addons enable ingress` and `knet up` create, marked as the default
+    /// class unless the input already has a default; Ingresses that name no class then get it, as on those clusters.
+    fn add_ingress_class(&mut self) {
+        use k8s_openapi::api::networking::v1::IngressClassSpec;
+        let classes = &self.cluster.ingress_classes;
+        if classes.iter().any(|c| c.name() == "nginx") {
+            return;
+        }
+        let has_default = classes.iter().any(|c| {
+            c.value
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION))
+                .map(String::as_str)
+                == Some("true")
+        });
+        let annotations = (!has_default)
+            .then(|| [(DEFAULT_CLASS_ANNOTATION.to_owned(), "true".to_owned())].into());
+        self.cluster.ingress_classes.push(Located {
+            value: IngressClass {
+                metadata: ObjectMeta {
+                    name: Some("nginx".into()),
+                    annotations,
+                    ..ObjectMeta::default()
+                },
+                spec: Some(IngressClassSpec {
+                    controller: Some("k8s.io/ingress-nginx".into()),
+                    parameters: None,
+                }),
+            },
+            origin: Origin::synthetic("<cluster>"),
+        });
+    }
+
     fn add_ingress_controller(&mut self) {
         let has_controller = self.cluster.pods.iter().any(is_ingress_controller);
         if self.cluster.ingresses.is_empty() || has_controller {
@@ -926,6 +968,9 @@ impl Builder {
         self.cluster
     }
 }
+
+/// The annotation that marks an IngressClass as the cluster's default.
+pub const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
 
 /// The namespace ingress-nginx is installed in (`minikube addons enable ingress` and the Helm chart agree).
 pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";

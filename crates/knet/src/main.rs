@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 use knet_analyze::render::{Format, Style, render};
-use knet_analyze::{Input, analyze};
+use knet_analyze::{Input, analyze, explain, lint};
 use knet_model::ClusterConfig;
+use knet_model::dns::RecordType;
+use knet_model::resolv;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +47,38 @@ enum Command {
         /// Also show the system pods the model adds (cluster DNS, the ingress controller).
         #[arg(long)]
         include_system: bool,
+    },
+    /// The whole chain from one pod (or an outside IP) to a target, with the reason at each step.
+    Explain {
+        #[command(flatten)]
+        manifests: Manifests,
+        /// The source: NS/NAME of a pod or workload, or an IP address outside the cluster.
+        #[arg(long)]
+        from: String,
+        /// The target: NS/NAME, a service name as the pod would write it, or an IP; optionally :PORT[/PROTOCOL].
+        #[arg(long)]
+        to: String,
+    },
+    /// Findings with stable codes, severity, object and field; exits non-zero when an error is found.
+    Lint {
+        #[command(flatten)]
+        manifests: Manifests,
+        /// Output format: txt, json, sarif.
+        #[arg(short = 'o', long, default_value = "txt")]
+        output: String,
+    },
+    /// Resolves a name from a pod as its resolver would: resolv.conf, every query tried, the answer.
+    Resolve {
+        #[command(flatten)]
+        manifests: Manifests,
+        /// The pod (or workload) whose resolv.conf applies: NS/NAME.
+        #[arg(long)]
+        from: String,
+        /// The name to resolve.
+        name: String,
+        /// The record type.
+        #[arg(long = "type", default_value = "A")]
+        record_type: String,
     },
 }
 
@@ -94,7 +128,75 @@ fn run(cli: Cli) -> Result<ExitCode> {
             stdout
                 .lock()
                 .write_all(render(&report, output, style).as_bytes())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(exit_status(&input))
         }
+        Command::Explain {
+            manifests,
+            from,
+            to,
+        } => {
+            let input = admit(&manifests)?;
+            let cluster = input.cluster(ClusterConfig::default());
+            let source = explain::find_source(&cluster, &from)?;
+            let request = explain::Request::parse(&to)?;
+            let explanation = explain::explain(&cluster, source, &request)?;
+            stdout
+                .lock()
+                .write_all(explanation.to_string().as_bytes())?;
+            Ok(if explanation.allowed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Lint { manifests, output } => {
+            let loaded = files::load_paths(&manifests.files)?;
+            let findings = lint::lint(loaded, &manifests.namespace, ClusterConfig::default());
+            let text = match output.as_str() {
+                "txt" | "text" => lint::render_text(&findings, style.color),
+                "json" => lint::render_json(&findings),
+                "sarif" => lint::render_sarif(&findings),
+                other => bail!("unknown output format {other:?}: use txt, json or sarif"),
+            };
+            stdout.lock().write_all(text.as_bytes())?;
+            Ok(if findings.iter().any(lint::Finding::is_error) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Resolve {
+            manifests,
+            from,
+            name,
+            record_type,
+        } => {
+            let input = admit(&manifests)?;
+            let cluster = input.cluster(ClusterConfig::default());
+            let record_type: RecordType = record_type.parse().map_err(|_| {
+                anyhow::anyhow!("--type {record_type:?}: use A, AAAA, SRV, PTR, TXT or CNAME")
+            })?;
+            let explain::Source::Pod(pod) = explain::find_source(&cluster, &from)? else {
+                bail!(
+                    "--from {from:?}: resolve needs a pod (NS/NAME); a client outside the cluster does not use the cluster DNS"
+                );
+            };
+            let resolution = resolv::resolve(&cluster, cluster.pod(pod), &name, record_type)?;
+            stdout.lock().write_all(resolution.to_string().as_bytes())?;
+            Ok(if resolution.answer.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+/// Non-zero when some object was refused, as `kubectl apply` does; the report still covers every valid object.
+fn exit_status(input: &Input) -> ExitCode {
+    if input.diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -8,10 +8,16 @@ use expect_test::{Expect, expect};
 use super::*;
 use crate::Cluster;
 
+/// A cluster of exactly the given objects' IngressClasses: without the `nginx` default class `knet up` would add,
+/// so class selection is tested on what the YAML says.
 pub(super) fn cluster(yaml: &str) -> Cluster {
     let loaded = knet_object::load_str("test.yaml", yaml);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    Cluster::from_manifests(&loaded.manifests)
+    let config = crate::ClusterConfig {
+        default_ingress_class: false,
+        ..crate::ClusterConfig::default()
+    };
+    Cluster::build(config, &loaded.manifests)
 }
 
 pub(super) fn table(yaml: &str) -> RouteTable {

@@ -99,7 +99,10 @@ fn main() {
         println!(
             "| {workloads} | {policies} | {} | {} | {:.2} s | {:.3} s | {peak:.0} MiB | {:.1} s | {:.0}× |",
             matrix.class_count(),
-            { let (rows, columns) = matrix.line_count(); rows + columns },
+            {
+                let (rows, columns) = matrix.line_count();
+                rows + columns
+            },
             load.as_secs_f64(),
             compute.as_secs_f64(),
             reference.as_secs_f64(),

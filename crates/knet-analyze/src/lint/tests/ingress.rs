@@ -180,11 +180,8 @@ fn kn3004_kn3009_classes() {
             hint: Remove the annotation and set `spec.ingressClassName: nginx` (an IngressClass named "nginx" must exist; the two cannot be combined).
         fixture.yaml:30  info     KN3009  Ingress default/alb        spec.ingressClassName
             ingress "alb" is not served by knet's ingress-nginx: ingressClassName "alb": no IngressClass "alb" in the input and it is not this controller's class (nginx): left to another ingress controller.
-        fixture.yaml:41  warning  KN3009  Ingress default/classless  spec.ingressClassName
-            ingress "classless" is not served by knet's ingress-nginx: no ingressClassName, no kubernetes.io/ingress.class annotation and no default IngressClass: ingress-nginx ignores it.
-            hint: Set `spec.ingressClassName: nginx` (or mark an IngressClass as the default with ingressclass.kubernetes.io/is-default-class); an Ingress without a class is served only by a controller that watches Ingresses without class.
 
-        0 errors, 2 warnings, 1 info.
+        0 errors, 1 warning, 1 info.
     "#]].assert_eq(&report(&format!("{WEB}---{CLASSES}")));
 }
 
