@@ -101,7 +101,10 @@ pub fn analyze(cluster: &Cluster, include_system: bool) -> Report {
         services: service_rows(cluster),
         dns: dns_rows(cluster),
         ingress: ingress_rows(&table),
-        exposure: node_port_exposure(cluster, &matrix),
+        exposure: node_port_exposure(cluster, &matrix)
+            .into_iter()
+            .chain(ingress_exposure(cluster, &matrix, &table))
+            .collect(),
         unanalyzed: cluster
             .unanalyzed
             .iter()
@@ -404,6 +407,49 @@ fn node_port_exposure(cluster: &Cluster, matrix: &Connectivity) -> Vec<Exposure>
                     });
                 }
             }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Ingress routes: reachable from outside through the ingress controller, if the backend pods' ingress policies
+/// admit the controller's pod on the target port.
+fn ingress_exposure(cluster: &Cluster, matrix: &Connectivity, table: &RouteTable) -> Vec<Exposure> {
+    let Some(controller) = cluster.ingress_controller() else {
+        return Vec::new();
+    };
+    let controller_name = cluster.pod(controller).qualified_name();
+    let mut out = Vec::new();
+    for route in table.routes() {
+        let entry = format!("Ingress {}{} ({})", route.host, route.path, route.path_type);
+        let via = format!("ingress {}", route.ingress);
+        let endpoints = route.backend.endpoints();
+        if endpoints.is_empty() {
+            out.push(Exposure {
+                entry,
+                via,
+                backend: format!("{}:{}", route.backend.name, route.backend.port),
+                verdict: "no endpoint: the ingress controller answers 503".to_owned(),
+            });
+            continue;
+        }
+        for endpoint in endpoints {
+            let Some(pod) = endpoint.pod else { continue };
+            let allowed = matrix
+                .between(Node::Pod(controller), Node::Pod(pod))
+                .allows(Protocol::Tcp, endpoint.port);
+            out.push(Exposure {
+                entry: entry.clone(),
+                via: via.clone(),
+                backend: format!("{}:{}", cluster.pod(pod).peer_name(), endpoint.port),
+                verdict: if allowed {
+                    "reachable from anywhere through the ingress controller".to_owned()
+                } else {
+                    format!("blocked: the backend's ingress policies do not admit the ingress controller ({controller_name})")
+                },
+            });
         }
     }
     out.sort();

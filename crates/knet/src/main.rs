@@ -108,6 +108,10 @@ fn admit(manifests: &Manifests) -> Result<Input> {
     if input.manifests.is_empty() && !input.diagnostics.is_empty() {
         bail!("no valid objects to analyze");
     }
+    if !input.diagnostics.is_empty() {
+        let refused = input.diagnostics.len();
+        eprintln!("knet: {refused} document(s) refused as above; the rest is analysed");
+    }
     Ok(input)
 }
 
