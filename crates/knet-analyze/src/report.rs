@@ -125,7 +125,6 @@ pub fn analyze(cluster: &Cluster, include_system: bool) -> Report {
             .cloned()
             .chain(table.problems().iter().map(ToString::to_string))
             .collect(),
-        ..Report::default()
     };
     report
         .connectivity
