@@ -734,22 +734,19 @@ fn external_to_pods(
                 .collect(),
         };
         for (protocol, port) in ports {
-            let verdict = judge(
-                cluster,
-                Direction::Ingress,
-                pod,
-                &Remote::External(IpRange::single(client)),
-                protocol,
-                port,
-            );
             let flow = format!(
                 "{client} (outside the cluster) -> {} {protocol} {port}",
                 cluster.pod(pod).peer_name()
             );
-            explanation
-                .steps
-                .push(direction_step(cluster, &verdict, pod, &flow));
-            explanation.allowed &= verdict.allowed;
+            external_step(
+                cluster,
+                Direction::Ingress,
+                pod,
+                client,
+                (protocol, port),
+                &flow,
+                explanation,
+            );
         }
     }
 }
@@ -771,21 +768,36 @@ fn explain_to_external(
         explanation.allowed = false;
         return;
     };
-    let verdict = judge(
-        cluster,
-        Direction::Egress,
-        source,
-        &Remote::External(IpRange::single(ip)),
-        protocol,
-        port,
-    );
     let flow = format!(
         "{} -> {ip} (outside the cluster) {protocol} {port}",
         cluster.pod(source).peer_name()
     );
+    external_step(
+        cluster,
+        Direction::Egress,
+        source,
+        ip,
+        (protocol, port),
+        &flow,
+        explanation,
+    );
+}
+
+/// Judges one direction of a flow between a pod and an address outside the cluster, as one step.
+fn external_step(
+    cluster: &Cluster,
+    direction: Direction,
+    pod: PodId,
+    address: IpAddr,
+    (protocol, port): (Protocol, u16),
+    flow: &str,
+    explanation: &mut Explanation,
+) {
+    let remote = Remote::External(IpRange::single(address));
+    let verdict = judge(cluster, direction, pod, &remote, protocol, port);
     explanation
         .steps
-        .push(direction_step(cluster, &verdict, source, &flow));
+        .push(direction_step(cluster, &verdict, pod, flow));
     explanation.allowed &= verdict.allowed;
 }
 

@@ -537,6 +537,19 @@ pub struct PolicyMiss {
     pub rules: Vec<String>,
 }
 
+/// The pod named ports resolve on: the local pod for ingress, the remote pod for egress (none outside the cluster).
+fn destination_pod<'a>(
+    direction: Direction,
+    local: &'a Pod,
+    remote: &Remote<'a>,
+) -> Option<&'a Pod> {
+    match (direction, remote) {
+        (Direction::Ingress, _) => Some(local),
+        (Direction::Egress, Remote::Pod { pod, .. }) => Some(*pod),
+        (Direction::Egress, Remote::External(_)) => None,
+    }
+}
+
 /// The policies of the cluster that select `pod` and isolate it in `direction`.
 pub fn isolating_policies(cluster: &Cluster, pod: &Pod, direction: Direction) -> Vec<PolicyId> {
     cluster
@@ -560,11 +573,7 @@ pub fn judge(
     port: u16,
 ) -> DirectionVerdict {
     let local_pod = cluster.pod(local);
-    let destination = match (direction, remote) {
-        (Direction::Ingress, _) => Some(local_pod),
-        (Direction::Egress, Remote::Pod { pod, .. }) => Some(*pod),
-        (Direction::Egress, Remote::External(_)) => None,
-    };
+    let destination = destination_pod(direction, local_pod, remote);
     let isolating = isolating_policies(cluster, local_pod, direction);
     if isolating.is_empty() {
         return DirectionVerdict {
@@ -701,11 +710,7 @@ pub fn allowed_connections(
     remote: &Remote<'_>,
 ) -> Connections {
     let local_pod = cluster.pod(local);
-    let destination = match (direction, remote) {
-        (Direction::Ingress, _) => Some(local_pod),
-        (Direction::Egress, Remote::Pod { pod, .. }) => Some(*pod),
-        (Direction::Egress, Remote::External(_)) => None,
-    };
+    let destination = destination_pod(direction, local_pod, remote);
     let isolating = isolating_policies(cluster, local_pod, direction);
     if isolating.is_empty() {
         return Connections::all();
