@@ -37,8 +37,7 @@ impl fmt::Display for Diagnostic {
                     f,
                     "{origin}: {}",
                     knet_object::validate::invalid_message(kind, name, errors)
-                )?;
-                f.write_str(" (object skipped)")
+                )
             }
         }
     }
