@@ -205,3 +205,13 @@ fn exercise_1_backend_runs_sleep_so_nothing_listens() {
         verdict: ALLOWED
     "#]].assert_eq(&run(&cluster, "microservices/frontend", "backend-service.microservices:8080"));
 }
+
+proptest::proptest! {
+    /// `--to` and `--from` come straight from the command line: no text makes the parsers panic.
+    #[test]
+    fn target_and_source_parsing_never_panic(text in "\\PC{0,40}") {
+        let _ = Request::parse(&text);
+        let cluster = Cluster::from_manifests(&[]);
+        let _ = find_source(&cluster, &text);
+    }
+}
