@@ -35,9 +35,7 @@ pub struct Request {
 /// Why a `--from` or `--to` argument is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExplainError {
-    #[error(
-        "--to {0:?}: expected NS/NAME, a service name or an IP, optionally followed by :PORT or :PORT/PROTOCOL"
-    )]
+    #[error("--to {0:?}: expected NS/NAME, a service name or an IP, optionally followed by :PORT or :PORT/PROTOCOL")]
     BadTarget(String),
     #[error("--from {0:?}: expected NS/NAME of a pod or workload")]
     BadSource(String),
@@ -63,19 +61,12 @@ impl Request {
             Some(part) => {
                 let (number, protocol) = match part.split_once('/') {
                     Some((number, protocol)) => {
-                        let protocol = protocol
-                            .to_ascii_uppercase()
-                            .parse::<Protocol>()
-                            .map_err(|()| bad())?;
+                        let protocol = protocol.to_ascii_uppercase().parse::<Protocol>().map_err(|()| bad())?;
                         (number, Some(protocol))
                     }
                     None => (part, None),
                 };
-                let number = number
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(bad)?;
+                let number = number.parse::<u16>().ok().filter(|&n| n > 0).ok_or_else(bad)?;
                 (Some(number), protocol)
             }
         };
@@ -88,18 +79,11 @@ impl Request {
             if namespace.is_empty() || name.is_empty() || name.contains('/') {
                 return Err(bad());
             }
-            Target::Pod {
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-            }
+            Target::Pod { namespace: namespace.to_owned(), name: name.to_owned() }
         } else {
             Target::Name(target.trim_end_matches('.').to_owned())
         };
-        Ok(Request {
-            target,
-            port,
-            protocol,
-        })
+        Ok(Request { target, port, protocol })
     }
 }
 
@@ -162,50 +146,26 @@ pub fn find_source(cluster: &Cluster, from: &str) -> Result<Source, ExplainError
     cluster
         .find_pod(namespace, name)
         .map(Source::Pod)
-        .ok_or_else(|| ExplainError::UnknownSource {
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-        })
+        .ok_or_else(|| ExplainError::UnknownSource { namespace: namespace.to_owned(), name: name.to_owned() })
 }
 
 /// Explains a flow from `source` to the requested target.
-pub fn explain(
-    cluster: &Cluster,
-    source: Source,
-    request: &Request,
-) -> Result<Explanation, ExplainError> {
+pub fn explain(cluster: &Cluster, source: Source, request: &Request) -> Result<Explanation, ExplainError> {
     match source {
         Source::Pod(pod) => explain_from_pod(cluster, pod, request),
         Source::External(ip) => explain_from_external(cluster, ip, request),
     }
 }
 
-fn explain_from_pod(
-    cluster: &Cluster,
-    source: PodId,
-    request: &Request,
-) -> Result<Explanation, ExplainError> {
+fn explain_from_pod(cluster: &Cluster, source: PodId, request: &Request) -> Result<Explanation, ExplainError> {
     let pod = cluster.pod(source);
-    let mut explanation = Explanation {
-        summary: String::new(),
-        steps: Vec::new(),
-        allowed: true,
-        fixes: Vec::new(),
-    };
+    let mut explanation = Explanation { summary: String::new(), steps: Vec::new(), allowed: true, fixes: Vec::new() };
     let ip = match &request.target {
         Target::Pod { namespace, name } => {
-            let destination =
-                cluster
-                    .find_pod(namespace, name)
-                    .ok_or_else(|| ExplainError::UnknownTarget {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                    })?;
-            explanation.summary = format!(
-                "{} -> {}",
-                pod.peer_name(),
-                cluster.pod(destination).peer_name()
-            );
+            let destination = cluster
+                .find_pod(namespace, name)
+                .ok_or_else(|| ExplainError::UnknownTarget { namespace: namespace.clone(), name: name.clone() })?;
+            explanation.summary = format!("{} -> {}", pod.peer_name(), cluster.pod(destination).peer_name());
             explain_to_pod(cluster, source, destination, request, &mut explanation);
             return Ok(explanation);
         }
@@ -229,15 +189,9 @@ fn explain_from_pod(
         Target::Name(name) => format!("{name} ({ip})"),
         _ => ip.to_string(),
     };
-    explanation.summary = format!(
-        "{} -> {target_label}{}",
-        pod.peer_name(),
-        port_suffix(request)
-    );
-    if let Some(service) = cluster
-        .services
-        .iter()
-        .find(|s| s.cluster_ip == Some(ip) || s.load_balancer_ips.contains(&ip))
+    explanation.summary = format!("{} -> {target_label}{}", pod.peer_name(), port_suffix(request));
+    if let Some(service) =
+        cluster.services.iter().find(|s| s.cluster_ip == Some(ip) || s.load_balancer_ips.contains(&ip))
     {
         explain_via_service(cluster, source, service, request, &mut explanation);
     } else if let Some((destination, _)) = cluster.pod_by_ip(ip) {
@@ -267,26 +221,23 @@ struct Resolved {
 /// the pod and reach the cluster DNS pods (a default-deny egress policy breaks every name, not just external ones).
 fn resolve_step(cluster: &Cluster, source: PodId, name: &str) -> Resolved {
     let pod = cluster.pod(source);
-    let resolution =
-        match knet_model::resolv::resolve(cluster, pod, name, knet_model::dns::RecordType::A) {
-            Ok(resolution) => resolution,
-            Err(error) => {
-                return Resolved {
-                    dns_traffic: Vec::new(),
-                    step: Step {
-                        title: format!("resolve {name:?} from {}", pod.peer_name()),
-                        ok: false,
-                        lines: vec![format!("the pod has no usable resolv.conf: {error}")],
-                    },
-                    address: None,
-                };
-            }
-        };
+    let resolution = match knet_model::resolv::resolve(cluster, pod, name, knet_model::dns::RecordType::A) {
+        Ok(resolution) => resolution,
+        Err(error) => {
+            return Resolved {
+                dns_traffic: Vec::new(),
+                step: Step {
+                    title: format!("resolve {name:?} from {}", pod.peer_name()),
+                    ok: false,
+                    lines: vec![format!("the pod has no usable resolv.conf: {error}")],
+                },
+                address: None,
+            };
+        }
+    };
     let mut dns_traffic = Vec::new();
     let nameserver = resolution.conf.nameservers.first().copied();
-    if let Some(dns_service) =
-        nameserver.and_then(|ns| cluster.services.iter().find(|s| s.cluster_ip == Some(ns)))
-    {
+    if let Some(dns_service) = nameserver.and_then(|ns| cluster.services.iter().find(|s| s.cluster_ip == Some(ns))) {
         let mut lines = Vec::new();
         let mut ok = true;
         for protocol in [Protocol::Udp, Protocol::Tcp] {
@@ -315,11 +266,7 @@ fn resolve_step(cluster: &Cluster, source: PodId, name: &str) -> Resolved {
                 ));
             }
         }
-        dns_traffic.push(Step {
-            title: format!("DNS traffic from {} to the cluster DNS", pod.peer_name()),
-            ok,
-            lines,
-        });
+        dns_traffic.push(Step { title: format!("DNS traffic from {} to the cluster DNS", pod.peer_name()), ok, lines });
     }
     let mut lines: Vec<String> = resolution.to_string().lines().map(str::to_owned).collect();
     let address = resolution.answer.as_ref().and_then(|answer| {
@@ -372,60 +319,35 @@ fn explain_via_service(
         "{} {} {} selector {}",
         service.service_type.as_str(),
         service.qualified_name(),
-        service
-            .cluster_ip
-            .map(|ip| ip.to_string())
-            .unwrap_or_default(),
-        service.selector.as_ref().map_or_else(
-            || "<none> (endpoints managed by hand)".to_owned(),
-            ToString::to_string
-        )
+        service.cluster_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+        service.selector.as_ref().map_or_else(|| "<none> (endpoints managed by hand)".to_owned(), ToString::to_string)
     )];
     let ports: Vec<_> = service
         .ports
         .iter()
         .filter(|p| {
-            request.port.is_none_or(|n| p.port == n)
-                && request.protocol.is_none_or(|proto| p.protocol == proto)
+            request.port.is_none_or(|n| p.port == n) && request.protocol.is_none_or(|proto| p.protocol == proto)
         })
         .collect();
     if ports.is_empty() {
-        let offered: Vec<String> = service
-            .ports
-            .iter()
-            .map(|p| format!("{}/{}", p.port, p.protocol))
-            .collect();
+        let offered: Vec<String> = service.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
         lines.push(format!(
             "the Service has no port {}; it offers {} — the connection is rejected",
             port_suffix(request).trim_start_matches(':'),
-            if offered.is_empty() {
-                "none".to_owned()
-            } else {
-                offered.join(", ")
-            }
+            if offered.is_empty() { "none".to_owned() } else { offered.join(", ") }
         ));
-        explanation.steps.push(Step {
-            title: format!("Service {}", service.qualified_name()),
-            ok: false,
-            lines,
-        });
+        explanation.steps.push(Step { title: format!("Service {}", service.qualified_name()), ok: false, lines });
         explanation.allowed = false;
         return;
     }
     let mut any_endpoint = false;
     let mut flows = Vec::new();
     for port in ports {
-        lines.push(format!(
-            "port {}/{} -> targetPort {}",
-            port.port, port.protocol, port.target
-        ));
+        lines.push(format!("port {}/{} -> targetPort {}", port.port, port.protocol, port.target));
         for id in service.selected_pods(cluster) {
             let name = cluster.pod(id).peer_name();
             match service.resolve_target(cluster, port, id) {
-                PortResolution::Resolved {
-                    port: target,
-                    declared,
-                } => {
+                PortResolution::Resolved { port: target, declared } => {
                     let note = if declared {
                         String::new()
                     } else {
@@ -433,11 +355,7 @@ fn explain_via_service(
                     };
                     lines.push(format!(
                         "  endpoint {name}:{target}{note}{}",
-                        if cluster.pod(id).ready {
-                            ""
-                        } else {
-                            " (not ready: not serving)"
-                        }
+                        if cluster.pod(id).ready { "" } else { " (not ready: not serving)" }
                     ));
                     if let Some(listener) = own_program_note(cluster, id, target) {
                         lines.push(format!("    {listener}"));
@@ -448,7 +366,10 @@ fn explain_via_service(
                     }
                 }
                 PortResolution::UnknownName => {
-                    lines.push(format!("  {name}: targetPort {:?} names no container port, so the pod is not an endpoint", port.target.to_string()));
+                    lines.push(format!(
+                        "  {name}: targetPort {:?} names no container port, so the pod is not an endpoint",
+                        port.target.to_string()
+                    ));
                 }
             }
         }
@@ -456,10 +377,7 @@ fn explain_via_service(
     if service.selector.is_none() {
         for port in &service.ports {
             for endpoint in service.serving_endpoints(cluster, port) {
-                lines.push(format!(
-                    "  endpoint {}:{} (from Endpoints/EndpointSlice)",
-                    endpoint.ip, endpoint.port
-                ));
+                lines.push(format!("  endpoint {}:{} (from Endpoints/EndpointSlice)", endpoint.ip, endpoint.port));
                 any_endpoint = true;
                 if let Some(pod) = endpoint.pod {
                     flows.push((pod, port.protocol, endpoint.port));
@@ -486,11 +404,8 @@ fn explain_via_service(
 /// a policy verdict of "allowed" then still ends in "connection refused" if the program does not listen.
 fn own_program_note(cluster: &Cluster, pod: PodId, port: u16) -> Option<String> {
     let pod = cluster.pod(pod);
-    let container = pod
-        .containers
-        .iter()
-        .find(|c| c.ports.iter().any(|p| p.port == port))
-        .or_else(|| pod.containers.first())?;
+    let container =
+        pod.containers.iter().find(|c| c.ports.iter().any(|p| p.port == port)).or_else(|| pod.containers.first())?;
     let command = container.command.as_ref()?;
     Some(format!(
         "container {:?} runs its own program ({}): it must listen on {port} itself, or the connection is refused",
@@ -510,8 +425,7 @@ fn explain_to_pod(
     let ports: Vec<(Protocol, u16)> = match request.port {
         Some(port) => vec![(request.protocol.unwrap_or(Protocol::Tcp), port)],
         None => {
-            let mut declared: Vec<(Protocol, u16)> =
-                pod.ports().map(|p| (p.protocol, p.port)).collect();
+            let mut declared: Vec<(Protocol, u16)> = pod.ports().map(|p| (p.protocol, p.port)).collect();
             declared.sort();
             declared.dedup();
             declared
@@ -521,9 +435,7 @@ fn explain_to_pod(
         explanation.steps.push(Step {
             title: format!("ports of {}", pod.peer_name()),
             ok: false,
-            lines: vec![
-                "no port given and the destination declares none: add :PORT to --to".to_owned(),
-            ],
+            lines: vec!["no port given and the destination declares none: add :PORT to --to".to_owned()],
         });
         explanation.allowed = false;
     }
@@ -541,28 +453,16 @@ fn explain_flow(
     explanation: &mut Explanation,
 ) {
     let verdict = judge_pods(cluster, source, destination, protocol, port);
-    let flow = format!(
-        "{} -> {} {protocol} {port}",
-        cluster.pod(source).peer_name(),
-        cluster.pod(destination).peer_name()
-    );
+    let flow =
+        format!("{} -> {} {protocol} {port}", cluster.pod(source).peer_name(), cluster.pod(destination).peer_name());
     for half in [&verdict.egress, &verdict.ingress] {
         let (local, remote) = match half.direction {
             Direction::Egress => (source, destination),
             Direction::Ingress => (destination, source),
         };
-        explanation
-            .steps
-            .push(direction_step(cluster, half, local, &flow));
+        explanation.steps.push(direction_step(cluster, half, local, &flow));
         if !half.allowed {
-            explanation.fixes.push(fix_policy(
-                cluster,
-                half.direction,
-                local,
-                remote,
-                protocol,
-                port,
-            ));
+            explanation.fixes.push(fix_policy(cluster, half.direction, local, remote, protocol, port));
         }
     }
     explanation.allowed &= verdict.allowed();
@@ -570,17 +470,8 @@ fn explain_flow(
 
 /// A client outside the cluster: it reaches pods through a LoadBalancer address or a NodePort (kube-proxy DNATs to
 /// an endpoint), or a pod address directly; only the destination's ingress policies judge it.
-fn explain_from_external(
-    cluster: &Cluster,
-    client: IpAddr,
-    request: &Request,
-) -> Result<Explanation, ExplainError> {
-    let mut explanation = Explanation {
-        summary: String::new(),
-        steps: Vec::new(),
-        allowed: true,
-        fixes: Vec::new(),
-    };
+fn explain_from_external(cluster: &Cluster, client: IpAddr, request: &Request) -> Result<Explanation, ExplainError> {
+    let mut explanation = Explanation { summary: String::new(), steps: Vec::new(), allowed: true, fixes: Vec::new() };
     let service = match &request.target {
         Target::Name(name) => {
             explanation.summary = format!("{client} -> {name}");
@@ -605,12 +496,9 @@ fn explain_from_external(
                 );
                 return Ok(explanation);
             }
-            None => cluster.find_service(namespace, name).ok_or_else(|| {
-                ExplainError::UnknownTarget {
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                }
-            })?,
+            None => cluster
+                .find_service(namespace, name)
+                .ok_or_else(|| ExplainError::UnknownTarget { namespace: namespace.clone(), name: name.clone() })?,
         },
         Target::Ip(ip) => {
             if let Some((pod, _)) = cluster.pod_by_ip(*ip) {
@@ -623,18 +511,16 @@ fn explain_from_external(
                 );
                 return Ok(explanation);
             }
-            match cluster
-                .services
-                .iter()
-                .find(|s| s.load_balancer_ips.contains(ip) || s.cluster_ip == Some(*ip))
-            {
+            match cluster.services.iter().find(|s| s.load_balancer_ips.contains(ip) || s.cluster_ip == Some(*ip)) {
                 Some(service) => service,
                 None => {
                     explanation.summary = format!("{client} -> {ip}");
                     explanation.steps.push(Step {
                         title: format!("{ip}"),
                         ok: false,
-                        lines: vec![format!("{ip} is neither a pod, a LoadBalancer address nor a Service of the cluster")],
+                        lines: vec![format!(
+                            "{ip} is neither a pod, a LoadBalancer address nor a Service of the cluster"
+                        )],
                     });
                     explanation.allowed = false;
                     return Ok(explanation);
@@ -642,11 +528,7 @@ fn explain_from_external(
             }
         }
     };
-    explanation.summary = format!(
-        "{client} -> service {}{}",
-        service.qualified_name(),
-        port_suffix(request)
-    );
+    explanation.summary = format!("{client} -> service {}{}", service.qualified_name(), port_suffix(request));
     let mut lines = Vec::new();
     let mut ok = true;
     if !service.exposes_node_ports() {
@@ -657,15 +539,8 @@ fn explain_from_external(
         ));
         ok = false;
     } else if !service.load_balancer_source_ranges.is_empty() {
-        let admitted = service
-            .load_balancer_source_ranges
-            .iter()
-            .any(|c| c.range().contains(client));
-        let ranges: Vec<String> = service
-            .load_balancer_source_ranges
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let admitted = service.load_balancer_source_ranges.iter().any(|c| c.range().contains(client));
+        let ranges: Vec<String> = service.load_balancer_source_ranges.iter().map(ToString::to_string).collect();
         lines.push(format!(
             "loadBalancerSourceRanges {}: {client} is {} (the NodePort itself is not filtered by them)",
             ranges.join(", "),
@@ -675,41 +550,26 @@ fn explain_from_external(
     }
     let mut flows = Vec::new();
     for port in service.ports.iter().filter(|p| {
-        request
-            .port
-            .is_none_or(|n| p.port == n || p.node_port == Some(n))
+        request.port.is_none_or(|n| p.port == n || p.node_port == Some(n))
             && request.protocol.is_none_or(|proto| p.protocol == proto)
     }) {
         let entry = match port.node_port {
-            Some(node_port) => format!(
-                "port {}/{} (nodePort {node_port})",
-                port.port, port.protocol
-            ),
+            Some(node_port) => format!("port {}/{} (nodePort {node_port})", port.port, port.protocol),
             None => format!("port {}/{}", port.port, port.protocol),
         };
         let endpoints = distinct_pods(service.serving_endpoints(cluster, port));
         if endpoints.is_empty() {
-            lines.push(format!(
-                "{entry}: no ready endpoint, the connection is rejected"
-            ));
+            lines.push(format!("{entry}: no ready endpoint, the connection is rejected"));
             ok = false;
         }
         for endpoint in endpoints {
             if let Some(pod) = endpoint.pod {
-                lines.push(format!(
-                    "{entry} -> {}:{}",
-                    cluster.pod(pod).peer_name(),
-                    endpoint.port
-                ));
+                lines.push(format!("{entry} -> {}:{}", cluster.pod(pod).peer_name(), endpoint.port));
                 flows.push((pod, port.protocol, Some(endpoint.port)));
             }
         }
     }
-    explanation.steps.push(Step {
-        title: format!("Service {} from outside", service.qualified_name()),
-        ok,
-        lines,
-    });
+    explanation.steps.push(Step { title: format!("Service {} from outside", service.qualified_name()), ok, lines });
     explanation.allowed &= ok;
     if ok {
         external_to_pods(cluster, client, &flows, &mut explanation);
@@ -727,37 +587,16 @@ fn external_to_pods(
     for &(pod, protocol, port) in flows {
         let ports: Vec<(Protocol, u16)> = match port {
             Some(port) => vec![(protocol, port)],
-            None => cluster
-                .pod(pod)
-                .ports()
-                .map(|p| (p.protocol, p.port))
-                .collect(),
+            None => cluster.pod(pod).ports().map(|p| (p.protocol, p.port)).collect(),
         };
         for (protocol, port) in ports {
-            let flow = format!(
-                "{client} (outside the cluster) -> {} {protocol} {port}",
-                cluster.pod(pod).peer_name()
-            );
-            external_step(
-                cluster,
-                Direction::Ingress,
-                pod,
-                client,
-                (protocol, port),
-                &flow,
-                explanation,
-            );
+            let flow = format!("{client} (outside the cluster) -> {} {protocol} {port}", cluster.pod(pod).peer_name());
+            external_step(cluster, Direction::Ingress, pod, client, (protocol, port), &flow, explanation);
         }
     }
 }
 
-fn explain_to_external(
-    cluster: &Cluster,
-    source: PodId,
-    ip: IpAddr,
-    request: &Request,
-    explanation: &mut Explanation,
-) {
+fn explain_to_external(cluster: &Cluster, source: PodId, ip: IpAddr, request: &Request, explanation: &mut Explanation) {
     let protocol = request.protocol.unwrap_or(Protocol::Tcp);
     let Some(port) = request.port else {
         explanation.steps.push(Step {
@@ -768,19 +607,8 @@ fn explain_to_external(
         explanation.allowed = false;
         return;
     };
-    let flow = format!(
-        "{} -> {ip} (outside the cluster) {protocol} {port}",
-        cluster.pod(source).peer_name()
-    );
-    external_step(
-        cluster,
-        Direction::Egress,
-        source,
-        ip,
-        (protocol, port),
-        &flow,
-        explanation,
-    );
+    let flow = format!("{} -> {ip} (outside the cluster) {protocol} {port}", cluster.pod(source).peer_name());
+    external_step(cluster, Direction::Egress, source, ip, (protocol, port), &flow, explanation);
 }
 
 /// Judges one direction of a flow between a pod and an address outside the cluster, as one step.
@@ -795,9 +623,7 @@ fn external_step(
 ) {
     let remote = Remote::External(IpRange::single(address));
     let verdict = judge(cluster, direction, pod, &remote, protocol, port);
-    explanation
-        .steps
-        .push(direction_step(cluster, &verdict, pod, flow));
+    explanation.steps.push(direction_step(cluster, &verdict, pod, flow));
     explanation.allowed &= verdict.allowed;
 }
 
@@ -814,16 +640,8 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
             verdict.direction.as_str().to_lowercase()
         ));
     } else {
-        let names: Vec<String> = verdict
-            .isolating
-            .iter()
-            .map(|id| cluster.policies[id.0].qualified_name())
-            .collect();
-        lines.push(format!(
-            "isolated for {} by {}",
-            verdict.direction.as_str().to_lowercase(),
-            names.join(", ")
-        ));
+        let names: Vec<String> = verdict.isolating.iter().map(|id| cluster.policies[id.0].qualified_name()).collect();
+        lines.push(format!("isolated for {} by {}", verdict.direction.as_str().to_lowercase(), names.join(", ")));
     }
     if let Some(rule) = verdict.allowed_by {
         let policy = &cluster.policies[rule.policy.0];
@@ -832,24 +650,12 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
             Direction::Egress => ("egress", "to"),
         };
         let peer = match rule.peer {
-            Some(index) => format!(
-                "{field}[{index}] {}",
-                policy.rules(verdict.direction)[rule.rule].peers[index].describe()
-            ),
-            None => format!(
-                "every {}",
-                if verdict.direction == Direction::Ingress {
-                    "source"
-                } else {
-                    "destination"
-                }
-            ),
+            Some(index) => {
+                format!("{field}[{index}] {}", policy.rules(verdict.direction)[rule.rule].peers[index].describe())
+            }
+            None => format!("every {}", if verdict.direction == Direction::Ingress { "source" } else { "destination" }),
         };
-        lines.push(format!(
-            "allowed by {} {list}[{}]: {peer}",
-            policy.qualified_name(),
-            rule.rule
-        ));
+        lines.push(format!("allowed by {} {list}[{}]: {peer}", policy.qualified_name(), rule.rule));
     }
     for miss in &verdict.misses {
         let policy = &cluster.policies[miss.policy.0];
@@ -864,26 +670,14 @@ fn direction_step(cluster: &Cluster, verdict: &DirectionVerdict, local: PodId, f
             lines.push(format!("{}: {rule}", policy.qualified_name()));
         }
     }
-    Step {
-        title: format!("{title} {}", pod.peer_name()),
-        ok: verdict.allowed,
-        lines,
-    }
+    Step { title: format!("{title} {}", pod.peer_name()), ok: verdict.allowed, lines }
 }
 
 fn first_reason(cluster: &Cluster, verdict: &FlowVerdict) -> String {
     for half in [&verdict.egress, &verdict.ingress] {
         if !half.allowed {
-            let names: Vec<String> = half
-                .isolating
-                .iter()
-                .map(|id| cluster.policies[id.0].qualified_name())
-                .collect();
-            return format!(
-                "{} isolated by {}",
-                half.direction.as_str().to_lowercase(),
-                names.join(", ")
-            );
+            let names: Vec<String> = half.isolating.iter().map(|id| cluster.policies[id.0].qualified_name()).collect();
+            return format!("{} isolated by {}", half.direction.as_str().to_lowercase(), names.join(", "));
         }
     }
     String::new()
@@ -906,46 +700,22 @@ fn fix_policy(
         Direction::Egress => ("egress", "to"),
     };
     let mut yaml = String::new();
-    let _ = writeln!(
-        yaml,
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:"
-    );
-    let _ = writeln!(
-        yaml,
-        "  name: allow-{}-{}-{}-{port}",
-        list, remote_pod.name, local_pod.name
-    );
+    let _ = writeln!(yaml, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:");
+    let _ = writeln!(yaml, "  name: allow-{}-{}-{}-{port}", list, remote_pod.name, local_pod.name);
     let _ = writeln!(yaml, "  namespace: {}\nspec:", local_pod.namespace);
     push_selector(&mut yaml, "  podSelector:", &local_pod.labels, "    ");
-    let _ = writeln!(
-        yaml,
-        "  policyTypes:\n  - {}\n  {list}:\n  - {field}:",
-        direction.as_str()
-    );
+    let _ = writeln!(yaml, "  policyTypes:\n  - {}\n  {list}:\n  - {field}:", direction.as_str());
     if remote_pod.namespace == local_pod.namespace {
-        push_selector(
-            &mut yaml,
-            "    - podSelector:",
-            &remote_pod.labels,
-            "        ",
-        );
+        push_selector(&mut yaml, "    - podSelector:", &remote_pod.labels, "        ");
     } else {
         let _ = writeln!(
             yaml,
             "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}",
             remote_pod.namespace
         );
-        push_selector(
-            &mut yaml,
-            "      podSelector:",
-            &remote_pod.labels,
-            "        ",
-        );
+        push_selector(&mut yaml, "      podSelector:", &remote_pod.labels, "        ");
     }
-    let _ = writeln!(
-        yaml,
-        "    ports:\n    - protocol: {protocol}\n      port: {port}"
-    );
+    let _ = writeln!(yaml, "    ports:\n    - protocol: {protocol}\n      port: {port}");
     yaml
 }
 

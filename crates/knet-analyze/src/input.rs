@@ -13,31 +13,15 @@ pub enum Diagnostic {
     /// A document that could not be decoded.
     Load(LoadError),
     /// An object the API server would refuse (HTTP 422): every invalid field.
-    Invalid {
-        origin: Origin,
-        kind: String,
-        namespace: Option<String>,
-        name: String,
-        errors: Vec<FieldError>,
-    },
+    Invalid { origin: Origin, kind: String, namespace: Option<String>, name: String, errors: Vec<FieldError> },
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Diagnostic::Load(error) => write!(f, "{error}"),
-            Diagnostic::Invalid {
-                origin,
-                kind,
-                name,
-                errors,
-                ..
-            } => {
-                write!(
-                    f,
-                    "{origin}: {}",
-                    knet_object::validate::invalid_message(kind, name, errors)
-                )
+            Diagnostic::Invalid { origin, kind, name, errors, .. } => {
+                write!(f, "{origin}: {}", knet_object::validate::invalid_message(kind, name, errors))
             }
         }
     }
@@ -54,10 +38,7 @@ impl Input {
     /// Admits loaded manifests: objects without a namespace go to `namespace`, every object is defaulted and
     /// validated, and invalid ones are moved to the diagnostics.
     pub fn admit(loaded: Loaded, namespace: &str) -> Input {
-        let Loaded {
-            mut manifests,
-            errors,
-        } = loaded;
+        let Loaded { mut manifests, errors } = loaded;
         assign_namespace(&mut manifests, namespace);
         let mut input = Input {
             manifests: Vec::with_capacity(manifests.len()),

@@ -29,9 +29,7 @@ impl FromStr for Format {
             "dot" => Format::Dot,
             "mermaid" => Format::Mermaid,
             other => {
-                return Err(format!(
-                    "unknown output format {other:?}: use txt, json, md, csv, dot or mermaid"
-                ));
+                return Err(format!("unknown output format {other:?}: use txt, json, md, csv, dot or mermaid"));
             }
         })
     }
@@ -45,11 +43,7 @@ pub struct Style {
 
 impl Style {
     fn title(&self, text: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+        if self.color { format!("\x1b[1m{text}\x1b[0m") } else { text.to_owned() }
     }
 }
 
@@ -68,13 +62,7 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|cell| cell.chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for row in rows {
@@ -112,55 +100,12 @@ fn text(report: &Report, style: Style) -> String {
             "ENDPOINTS".into(),
         ]];
         for service in &report.services {
-            let external = if service.external.is_empty() {
-                "<none>".to_owned()
-            } else {
-                service.external.join(",")
-            };
-            if service.ports.is_empty() {
-                rows.push(vec![
-                    service.name.clone(),
-                    service.service_type.clone(),
-                    service.cluster_ip.clone(),
-                    external.clone(),
-                    "<none>".into(),
-                    String::new(),
-                ]);
-            }
-            for (index, port) in service.ports.iter().enumerate() {
-                let first = index == 0;
-                let endpoints = if port.endpoints.is_empty() {
-                    "<none>".to_owned()
-                } else {
-                    port.endpoints.join(", ")
-                };
-                rows.push(vec![
-                    if first {
-                        service.name.clone()
-                    } else {
-                        String::new()
-                    },
-                    if first {
-                        service.service_type.clone()
-                    } else {
-                        String::new()
-                    },
-                    if first {
-                        service.cluster_ip.clone()
-                    } else {
-                        String::new()
-                    },
-                    if first {
-                        external.clone()
-                    } else {
-                        String::new()
-                    },
-                    format!("{} -> {}", port.port, port.target),
-                    endpoints,
-                ]);
-            }
+            rows.extend(service_table_rows(service));
         }
         out.push_str(&table(&rows));
+        if report.services.iter().any(|s| !s.allocated.is_empty()) {
+            out.push_str("  * allocated by knet, as the API server would: the manifest does not set it\n");
+        }
         for service in &report.services {
             for note in &service.notes {
                 let _ = writeln!(out, "  note: {}: {note}", service.name);
@@ -180,29 +125,15 @@ fn text(report: &Report, style: Style) -> String {
         }
     }
     if !report.exposure.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            style.title("Exposure (reachable from outside the cluster)")
-        );
+        let _ = writeln!(out, "\n{}", style.title("Exposure (reachable from outside the cluster)"));
         let rows: Vec<Vec<String>> = report
             .exposure
             .iter()
-            .map(|e| {
-                vec![
-                    e.entry.clone(),
-                    e.via.clone(),
-                    format!("-> {}", e.backend),
-                    e.verdict.clone(),
-                ]
-            })
+            .map(|e| vec![e.entry.clone(), e.via.clone(), format!("-> {}", e.backend), e.verdict.clone()])
             .collect();
         out.push_str(&table(&rows));
     }
-    for (title, lines) in [
-        ("Not analyzed", &report.unanalyzed),
-        ("Problems", &report.problems),
-    ] {
+    for (title, lines) in [("Not analyzed", &report.unanalyzed), ("Problems", &report.problems)] {
         if !lines.is_empty() {
             let _ = writeln!(out, "\n{}", style.title(title));
             for line in lines {
@@ -213,31 +144,51 @@ fn text(report: &Report, style: Style) -> String {
     out
 }
 
+/// One table row per Service port; the Service's own columns only on its first row. Addresses knet allocated
+/// (because the manifest leaves them to the API server) are marked with `*`.
+fn service_table_rows(service: &crate::report::ServiceRow) -> Vec<Vec<String>> {
+    let allocated = |what: &str| if service.allocated.iter().any(|a| a == what) { "*" } else { "" };
+    let external = if service.external.is_empty() {
+        "<none>".to_owned()
+    } else {
+        format!("{}{}", service.external.join(","), allocated("loadBalancer IP"))
+    };
+    let own = [
+        service.name.clone(),
+        service.service_type.clone(),
+        format!("{}{}", service.cluster_ip, allocated("clusterIP")),
+        external,
+    ];
+    if service.ports.is_empty() {
+        return vec![own.iter().cloned().chain(["<none>".to_owned(), String::new()]).collect()];
+    }
+    service
+        .ports
+        .iter()
+        .enumerate()
+        .map(|(index, port)| {
+            let endpoints = if port.endpoints.is_empty() { "<none>".to_owned() } else { port.endpoints.join(", ") };
+            let own = own.iter().map(|cell| if index == 0 { cell.clone() } else { String::new() });
+            own.chain([format!("{}{} -> {}", port.port, allocated("nodePort"), port.target), endpoints]).collect()
+        })
+        .collect()
+}
+
 fn json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report)
-        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+    let mut text =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
     text.push('\n');
     text
 }
 
 fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
+    if field.contains([',', '"', '\n']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_owned() }
 }
 
 fn csv(report: &Report) -> String {
     let mut out = String::from("src,dst,conn\n");
     for line in &report.connectivity {
-        let _ = writeln!(
-            out,
-            "{},{},{}",
-            csv_field(&line.src),
-            csv_field(&line.dst),
-            csv_field(&line.conn)
-        );
+        let _ = writeln!(out, "{},{},{}", csv_field(&line.src), csv_field(&line.dst), csv_field(&line.conn));
     }
     out
 }
@@ -252,11 +203,7 @@ fn markdown(report: &Report) -> String {
 
 /// The distinct peers of the report, in order, for graph formats.
 fn peers(report: &Report) -> Vec<&str> {
-    let mut peers: Vec<&str> = report
-        .connectivity
-        .iter()
-        .flat_map(|l| [l.src.as_str(), l.dst.as_str()])
-        .collect();
+    let mut peers: Vec<&str> = report.connectivity.iter().flat_map(|l| [l.src.as_str(), l.dst.as_str()]).collect();
     peers.sort();
     peers.dedup();
     peers
@@ -266,19 +213,11 @@ fn dot(report: &Report) -> String {
     let peers = peers(report);
     let mut out = String::from("digraph {\n");
     for peer in &peers {
-        let shape = if peer.ends_with("[External]") || peer.starts_with('{') {
-            "box"
-        } else {
-            "ellipse"
-        };
+        let shape = if peer.ends_with("[External]") || peer.starts_with('{') { "box" } else { "ellipse" };
         let _ = writeln!(out, "\t{:?} [label={:?} shape={shape}]", peer, peer);
     }
     for line in &report.connectivity {
-        let _ = writeln!(
-            out,
-            "\t{:?} -> {:?} [label={:?}]",
-            line.src, line.dst, line.conn
-        );
+        let _ = writeln!(out, "\t{:?} -> {:?} [label={:?}]", line.src, line.dst, line.conn);
     }
     out.push_str("}\n");
     out
@@ -286,24 +225,13 @@ fn dot(report: &Report) -> String {
 
 fn mermaid(report: &Report) -> String {
     let peers = peers(report);
-    let id = |peer: &str| {
-        peers
-            .iter()
-            .position(|p| *p == peer)
-            .map_or_else(String::new, |i| format!("n{i}"))
-    };
+    let id = |peer: &str| peers.iter().position(|p| *p == peer).map_or_else(String::new, |i| format!("n{i}"));
     let mut out = String::from("graph LR\n");
     for peer in &peers {
         let _ = writeln!(out, "    {}[\"{}\"]", id(peer), peer.replace('"', "#quot;"));
     }
     for line in &report.connectivity {
-        let _ = writeln!(
-            out,
-            "    {} -->|\"{}\"| {}",
-            id(&line.src),
-            line.conn,
-            id(&line.dst)
-        );
+        let _ = writeln!(out, "    {} -->|\"{}\"| {}", id(&line.src), line.conn, id(&line.dst));
     }
     out
 }

@@ -83,10 +83,7 @@ pub struct Report {
 
 /// Which pods appear in the report: the input's own, and the system pods only when asked.
 fn shown(cluster: &Cluster, include_system: bool) -> Vec<PodId> {
-    cluster
-        .pod_ids()
-        .filter(|&id| include_system || !cluster.pod(id).system)
-        .collect()
+    cluster.pod_ids().filter(|&id| include_system || !cluster.pod(id).system).collect()
 }
 
 /// Builds the report for a compiled cluster.
@@ -113,32 +110,18 @@ pub fn analyze(cluster: &Cluster, include_system: bool) -> Report {
                     Some(ns) => format!("{ns}/{}", u.name),
                     None => u.name.clone(),
                 };
-                format!(
-                    "{} {name} ({}): kind not analyzed by knet",
-                    u.kind, u.origin
-                )
+                format!("{} {name} ({}): kind not analyzed by knet", u.kind, u.origin)
             })
             .collect(),
-        problems: cluster
-            .problems
-            .iter()
-            .cloned()
-            .chain(table.problems().iter().map(ToString::to_string))
-            .collect(),
+        problems: cluster.problems.iter().cloned().chain(table.problems().iter().map(ToString::to_string)).collect(),
     };
-    report
-        .connectivity
-        .extend(ingress_controller_lines(cluster, &matrix, &table));
+    report.connectivity.extend(ingress_controller_lines(cluster, &matrix, &table));
     report.connectivity.sort();
     report
 }
 
 /// The netpol-analyzer lines between workloads and external ranges (no self lines, nothing for empty sets).
-fn connectivity_lines(
-    cluster: &Cluster,
-    matrix: &Connectivity,
-    pods: &[PodId],
-) -> Vec<ConnectivityLine> {
+fn connectivity_lines(cluster: &Cluster, matrix: &Connectivity, pods: &[PodId]) -> Vec<ConnectivityLine> {
     let mut lines = Vec::new();
     let names: Vec<String> = pods.iter().map(|&id| cluster.pod(id).peer_name()).collect();
     for (i, &source) in pods.iter().enumerate() {
@@ -186,11 +169,8 @@ fn pod_connections(cluster: &Cluster, matrix: &Connectivity, pods: &[PodId]) -> 
     for &source in pods {
         for &destination in pods {
             let connections = matrix.between(Node::Pod(source), Node::Pod(destination));
-            let mut declared: Vec<(u16, Protocol)> = cluster
-                .pod(destination)
-                .ports()
-                .map(|p| (p.port, p.protocol))
-                .collect();
+            let mut declared: Vec<(u16, Protocol)> =
+                cluster.pod(destination).ports().map(|p| (p.port, p.protocol)).collect();
             declared.sort();
             declared.dedup();
             for (port, protocol) in declared {
@@ -210,19 +190,14 @@ fn pod_connections(cluster: &Cluster, matrix: &Connectivity, pods: &[PodId]) -> 
 
 /// The lines for what the ingress controller may open to Ingress backends: the routes' target ports, as far as the
 /// backend pods' ingress policies (and the controller's egress) let them through.
-fn ingress_controller_lines(
-    cluster: &Cluster,
-    matrix: &Connectivity,
-    table: &RouteTable,
-) -> Vec<ConnectivityLine> {
+fn ingress_controller_lines(cluster: &Cluster, matrix: &Connectivity, table: &RouteTable) -> Vec<ConnectivityLine> {
     let Some(controller) = cluster.ingress_controller() else {
         return Vec::new();
     };
     let mut per_pod: BTreeMap<PodId, Connections> = BTreeMap::new();
     for (pod, port) in crate::routes::ingress_backends(table) {
-        let allowed = matrix
-            .between(Node::Pod(controller), Node::Pod(pod))
-            .intersection(&Connections::port(Protocol::Tcp, port));
+        let allowed =
+            matrix.between(Node::Pod(controller), Node::Pod(pod)).intersection(&Connections::port(Protocol::Tcp, port));
         let entry = per_pod.entry(pod).or_default();
         *entry = entry.union(&allowed);
     }
@@ -261,23 +236,14 @@ fn dns_rows(cluster: &Cluster) -> Vec<String> {
 fn ingress_rows(table: &RouteTable) -> Vec<String> {
     let mut rows: Vec<String> = table.routes().iter().map(ToString::to_string).collect();
     if let Some(default) = table.default_backend() {
-        rows.push(format!(
-            "* (default backend) -> {} [{}]",
-            default.backend, default.ingress
-        ));
+        rows.push(format!("* (default backend) -> {} [{}]", default.backend, default.ingress));
     }
     rows.extend(
         table
             .ingresses()
             .iter()
             .filter(|status| !status.decision.is_served())
-            .map(|status| {
-                format!(
-                    "not served: {} — {}",
-                    status.ingress,
-                    status.decision.reason()
-                )
-            }),
+            .map(|status| format!("not served: {} — {}", status.ingress, status.decision.reason())),
     );
     rows
 }
@@ -318,16 +284,15 @@ fn service_rows(cluster: &Cluster) -> Vec<ServiceRow> {
                                     format!("{name}:{p} (no container declares {p}/{})", port.protocol)
                                 }
                                 PortResolution::UnknownName => {
-                                    format!("{name}: targetPort {:?} names no container port (not an endpoint)", port.target.to_string())
+                                    format!(
+                                        "{name}: targetPort {:?} names no container port (not an endpoint)",
+                                        port.target.to_string()
+                                    )
                                 }
                             }
                         })
                         .collect();
-                    ServicePortRow {
-                        port: label,
-                        target: port.target.to_string(),
-                        endpoints,
-                    }
+                    ServicePortRow { port: label, target: port.target.to_string(), endpoints }
                 })
                 .collect();
             let mut allocated = Vec::new();
@@ -371,27 +336,18 @@ fn node_port_exposure(cluster: &Cluster, matrix: &Connectivity) -> Vec<Exposure>
         for port in &service.ports {
             let mut entries = Vec::new();
             if let Some(node_port) = port.node_port {
-                entries.push((
-                    format!("NodePort {node_port}/{}", port.protocol),
-                    "any source".to_owned(),
-                ));
+                entries.push((format!("NodePort {node_port}/{}", port.protocol), "any source".to_owned()));
             }
             if service.service_type == ServiceType::LoadBalancer {
                 let sources = if service.load_balancer_source_ranges.is_empty() {
                     "any source".to_owned()
                 } else {
-                    let ranges: Vec<String> = service
-                        .load_balancer_source_ranges
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect();
+                    let ranges: Vec<String> =
+                        service.load_balancer_source_ranges.iter().map(ToString::to_string).collect();
                     format!("loadBalancerSourceRanges {}", ranges.join(", "))
                 };
                 for ip in &service.load_balancer_ips {
-                    entries.push((
-                        format!("LoadBalancer {ip}:{}/{}", port.port, port.protocol),
-                        sources.clone(),
-                    ));
+                    entries.push((format!("LoadBalancer {ip}:{}/{}", port.port, port.protocol), sources.clone()));
                 }
             }
             for endpoint in service.serving_endpoints(cluster, port) {
@@ -436,9 +392,7 @@ fn ingress_exposure(cluster: &Cluster, matrix: &Connectivity, table: &RouteTable
         }
         for endpoint in endpoints {
             let Some(pod) = endpoint.pod else { continue };
-            let allowed = matrix
-                .between(Node::Pod(controller), Node::Pod(pod))
-                .allows(Protocol::Tcp, endpoint.port);
+            let allowed = matrix.between(Node::Pod(controller), Node::Pod(pod)).allows(Protocol::Tcp, endpoint.port);
             out.push(Exposure {
                 entry: entry.clone(),
                 via: via.clone(),
@@ -463,16 +417,11 @@ fn external_verdict(matrix: &Connectivity, pod: PodId, protocol: Protocol, port:
         .externals()
         .iter()
         .enumerate()
-        .filter(|(index, _)| {
-            matrix
-                .between(Node::External(*index), Node::Pod(pod))
-                .allows(protocol, port)
-        })
+        .filter(|(index, _)| matrix.between(Node::External(*index), Node::Pod(pod)).allows(protocol, port))
         .map(|(_, range)| range.to_string())
         .collect();
     match admitted.len() {
-        0 => "blocked: the backend's ingress policies admit no external source on this port"
-            .to_owned(),
+        0 => "blocked: the backend's ingress policies admit no external source on this port".to_owned(),
         n if n == matrix.externals().len() => "reachable from anywhere".to_owned(),
         _ => format!("reachable from {}", admitted.join(", ")),
     }

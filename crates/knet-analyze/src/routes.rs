@@ -14,12 +14,7 @@ pub fn ingress_backends(table: &RouteTable) -> Vec<(PodId, u16)> {
     let default_backend = table.default_backend().map(|d| &d.backend);
     let mut out: Vec<(PodId, u16)> = route_backends
         .chain(default_backend)
-        .flat_map(|backend| {
-            backend
-                .endpoints()
-                .iter()
-                .filter_map(|e| Some((e.pod?, e.port)))
-        })
+        .flat_map(|backend| backend.endpoints().iter().filter_map(|e| Some((e.pod?, e.port))))
         .collect();
     out.sort();
     out.dedup();

@@ -11,22 +11,13 @@ fn cluster(dirs: &[&str]) -> Cluster {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut loaded = knet_object::Loaded::default();
     for dir in dirs {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
-            .expect("example dir")
-            .flatten()
-            .map(|e| e.path())
-            .collect();
+        let mut files: Vec<_> =
+            std::fs::read_dir(root.join(dir)).expect("example dir").flatten().map(|e| e.path()).collect();
         files.sort();
-        for file in files
-            .iter()
-            .filter(|f| f.extension().is_some_and(|e| e == "yaml"))
-        {
+        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "yaml")) {
             let text = std::fs::read_to_string(file).expect("example file");
             loaded.extend(knet_object::load_str(
-                &format!(
-                    "{dir}/{}",
-                    file.file_name().unwrap_or_default().to_string_lossy()
-                ),
+                &format!("{dir}/{}", file.file_name().unwrap_or_default().to_string_lossy()),
                 &text,
             ));
         }
@@ -39,9 +30,7 @@ fn cluster(dirs: &[&str]) -> Cluster {
 fn run(cluster: &Cluster, from: &str, to: &str) -> String {
     let source = find_source(cluster, from).expect("source");
     let request = Request::parse(to).expect("target");
-    explain(cluster, source, &request)
-        .expect("explanation")
-        .to_string()
+    explain(cluster, source, &request).expect("explanation").to_string()
 }
 
 #[test]
@@ -155,11 +144,7 @@ fn outside_client_through_the_load_balancer() {
 
         verdict: ALLOWED
     "#]]
-    .assert_eq(&run(
-        &cluster,
-        "203.0.113.7",
-        "microservices/frontend-service:80",
-    ));
+    .assert_eq(&run(&cluster, "203.0.113.7", "microservices/frontend-service:80"));
 }
 
 #[test]

@@ -59,14 +59,8 @@ impl Default for ClusterConfig {
             domain: "cluster.local".into(),
             dns_service_ip: IpAddr::V4(Ipv4Addr::new(10, 96, 0, 10)),
             api_service_ip: IpAddr::V4(Ipv4Addr::new(10, 96, 0, 1)),
-            service_ip_range: (
-                Ipv4Addr::new(10, 96, 0, 1),
-                Ipv4Addr::new(10, 111, 255, 254),
-            ),
-            pod_ip_range: (
-                Ipv4Addr::new(10, 244, 0, 2),
-                Ipv4Addr::new(10, 244, 255, 254),
-            ),
+            service_ip_range: (Ipv4Addr::new(10, 96, 0, 1), Ipv4Addr::new(10, 111, 255, 254)),
+            pod_ip_range: (Ipv4Addr::new(10, 244, 0, 2), Ipv4Addr::new(10, 244, 255, 254)),
             load_balancer_ip_range: (Ipv4Addr::new(10, 250, 0, 1), Ipv4Addr::new(10, 250, 0, 254)),
             node_port_range: (30000, 32767),
             host_search: Vec::new(),
@@ -90,11 +84,7 @@ impl<T: k8s_openapi::Metadata<Ty = ObjectMeta>> Located<T> {
     }
 
     pub fn namespace(&self) -> &str {
-        self.value
-            .metadata()
-            .namespace
-            .as_deref()
-            .unwrap_or("default")
+        self.value.metadata().namespace.as_deref().unwrap_or("default")
     }
 }
 
@@ -201,9 +191,7 @@ impl Pod {
 
     /// The container port a name refers to, for a protocol: how Services and policies resolve named ports.
     pub fn named_port(&self, name: &str, protocol: Protocol) -> Option<u16> {
-        self.ports()
-            .find(|p| p.name.as_deref() == Some(name) && p.protocol == protocol)
-            .map(|p| p.port)
+        self.ports().find(|p| p.name.as_deref() == Some(name) && p.protocol == protocol).map(|p| p.port)
     }
 
     /// `ns/name[Kind]`, the peer name netpol-analyzer users script against.
@@ -255,13 +243,7 @@ impl Cluster {
 
     /// Compiles decoded (and already defaulted and validated) manifests.
     pub fn build(config: ClusterConfig, manifests: &[Manifest]) -> Cluster {
-        let mut builder = Builder {
-            cluster: Cluster {
-                config,
-                ..Cluster::default()
-            },
-            ips: Allocator::default(),
-        };
+        let mut builder = Builder { cluster: Cluster { config, ..Cluster::default() }, ips: Allocator::default() };
         for manifest in manifests {
             builder.add(manifest);
         }
@@ -297,9 +279,7 @@ impl Cluster {
             .position(|p| p.namespace == namespace && p.name == name)
             .or_else(|| {
                 // A replica's name (`web-0`) finds its workload.
-                self.pods.iter().position(|p| {
-                    p.namespace == namespace && p.replicas.iter().any(|r| r.name == name)
-                })
+                self.pods.iter().position(|p| p.namespace == namespace && p.replicas.iter().any(|r| r.name == name))
             })
             .map(PodId)
     }
@@ -310,19 +290,15 @@ impl Cluster {
     }
 
     pub fn find_service(&self, namespace: &str, name: &str) -> Option<&Service> {
-        self.services
-            .iter()
-            .find(|s| s.namespace == namespace && s.name == name)
+        self.services.iter().find(|s| s.namespace == namespace && s.name == name)
     }
 
     /// The pod whose replica has this IP, when the address belongs to the pod network.
     pub fn pod_by_ip(&self, ip: IpAddr) -> Option<(PodId, &Replica)> {
-        self.pods.iter().enumerate().find_map(|(index, pod)| {
-            pod.replicas
-                .iter()
-                .find(|r| r.ip == ip)
-                .map(|r| (PodId(index), r))
-        })
+        self.pods
+            .iter()
+            .enumerate()
+            .find_map(|(index, pod)| pod.replicas.iter().find(|r| r.ip == ip).map(|r| (PodId(index), r)))
     }
 }
 
@@ -336,11 +312,7 @@ struct Allocator {
 }
 
 impl Allocator {
-    fn next(
-        &mut self,
-        range: (Ipv4Addr, Ipv4Addr),
-        cursor: fn(&mut Allocator) -> &mut u32,
-    ) -> Option<IpAddr> {
+    fn next(&mut self, range: (Ipv4Addr, Ipv4Addr), cursor: fn(&mut Allocator) -> &mut u32) -> Option<IpAddr> {
         let (first, last) = (u32::from(range.0), u32::from(range.1));
         let size = last.checked_sub(first)? + 1;
         for _ in 0..size {
@@ -372,14 +344,7 @@ impl Builder {
                 let name = ns.metadata.name.clone().unwrap_or_default();
                 let mut labels: Labels = ns.metadata.labels.clone().unwrap_or_default();
                 labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
-                self.cluster.namespaces.insert(
-                    name.clone(),
-                    Namespace {
-                        name,
-                        labels,
-                        declared: true,
-                    },
-                );
+                self.cluster.namespaces.insert(name.clone(), Namespace { name, labels, declared: true });
             }
             Object::Pod(pod) => {
                 // A pod owned by a workload that is also in the input is represented by that workload.
@@ -391,63 +356,28 @@ impl Builder {
                 if owned {
                     self.add_owned_pod(pod, origin);
                 } else if let Some(spec) = &pod.spec {
-                    let ip = pod
-                        .status
-                        .as_ref()
-                        .and_then(|s| s.pod_ip.as_deref())
-                        .and_then(|ip| ip.parse().ok());
+                    let ip = pod.status.as_ref().and_then(|s| s.pod_ip.as_deref()).and_then(|ip| ip.parse().ok());
                     let ready = pod_is_ready(pod);
-                    self.add_workload(
-                        WorkloadKind::Pod,
-                        &pod.metadata,
-                        &pod.metadata,
-                        spec,
-                        1,
-                        ip,
-                        ready,
-                        origin,
-                    );
+                    self.add_workload(WorkloadKind::Pod, &pod.metadata, &pod.metadata, spec, 1, ip, ready, origin);
                 }
             }
             Object::Deployment(d) => {
                 if let Some(spec) = &d.spec {
-                    self.add_template(
-                        WorkloadKind::Deployment,
-                        &d.metadata,
-                        &spec.template,
-                        spec.replicas,
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::Deployment, &d.metadata, &spec.template, spec.replicas, origin);
                 }
             }
             Object::ReplicaSet(rs) => {
-                let owned = rs
-                    .metadata
-                    .owner_references
-                    .as_ref()
-                    .is_some_and(|o| !o.is_empty());
+                let owned = rs.metadata.owner_references.as_ref().is_some_and(|o| !o.is_empty());
                 if let (Some(spec), false) = (&rs.spec, owned)
                     && let Some(template) = &spec.template
                 {
-                    self.add_template(
-                        WorkloadKind::ReplicaSet,
-                        &rs.metadata,
-                        template,
-                        spec.replicas,
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::ReplicaSet, &rs.metadata, template, spec.replicas, origin);
                 }
             }
             Object::StatefulSet(s) => {
                 if let Some(spec) = &s.spec {
                     let before = self.cluster.pods.len();
-                    self.add_template(
-                        WorkloadKind::StatefulSet,
-                        &s.metadata,
-                        &spec.template,
-                        spec.replicas,
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::StatefulSet, &s.metadata, &spec.template, spec.replicas, origin);
                     if let Some(pod) = self.cluster.pods.get_mut(before) {
                         if pod.subdomain.is_none() {
                             pod.subdomain = spec.service_name.clone().filter(|s| !s.is_empty());
@@ -460,79 +390,38 @@ impl Builder {
             }
             Object::DaemonSet(d) => {
                 if let Some(spec) = &d.spec {
-                    self.add_template(
-                        WorkloadKind::DaemonSet,
-                        &d.metadata,
-                        &spec.template,
-                        Some(1),
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::DaemonSet, &d.metadata, &spec.template, Some(1), origin);
                 }
             }
             Object::Job(j) => {
-                let owned = j
-                    .metadata
-                    .owner_references
-                    .as_ref()
-                    .is_some_and(|o| !o.is_empty());
+                let owned = j.metadata.owner_references.as_ref().is_some_and(|o| !o.is_empty());
                 if let (Some(spec), false) = (&j.spec, owned) {
-                    self.add_template(
-                        WorkloadKind::Job,
-                        &j.metadata,
-                        &spec.template,
-                        spec.parallelism,
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::Job, &j.metadata, &spec.template, spec.parallelism, origin);
                 }
             }
             Object::CronJob(c) => {
                 if let Some(job) = c.spec.as_ref().and_then(|s| s.job_template.spec.as_ref()) {
-                    self.add_template(
-                        WorkloadKind::CronJob,
-                        &c.metadata,
-                        &job.template,
-                        job.parallelism,
-                        origin,
-                    );
+                    self.add_template(WorkloadKind::CronJob, &c.metadata, &job.template, job.parallelism, origin);
                 }
             }
             Object::Service(service) => {
-                self.cluster.services.push(Service::compile(
-                    service,
-                    origin,
-                    &mut self.cluster.problems,
-                ));
+                self.cluster.services.push(Service::compile(service, origin, &mut self.cluster.problems));
             }
             Object::NetworkPolicy(policy) => match Policy::compile(policy, origin) {
                 Ok(policy) => self.cluster.policies.push(policy),
                 Err(problem) => self.cluster.problems.push(problem),
             },
-            Object::Ingress(ingress) => self.cluster.ingresses.push(Located {
-                value: ingress.clone(),
-                origin,
-            }),
-            Object::IngressClass(class) => self.cluster.ingress_classes.push(Located {
-                value: class.clone(),
-                origin,
-            }),
-            Object::Endpoints(e) => self.cluster.endpoints.push(Located {
-                value: e.clone(),
-                origin,
-            }),
-            Object::EndpointSlice(e) => self.cluster.endpoint_slices.push(Located {
-                value: e.clone(),
-                origin,
-            }),
+            Object::Ingress(ingress) => self.cluster.ingresses.push(Located { value: ingress.clone(), origin }),
+            Object::IngressClass(class) => self.cluster.ingress_classes.push(Located { value: class.clone(), origin }),
+            Object::Endpoints(e) => self.cluster.endpoints.push(Located { value: e.clone(), origin }),
+            Object::EndpointSlice(e) => self.cluster.endpoint_slices.push(Located { value: e.clone(), origin }),
             Object::Secret(secret) => {
                 self.cluster.secrets.insert((
                     object.namespace().unwrap_or("default").to_owned(),
                     secret.metadata.name.clone().unwrap_or_default(),
                 ));
             }
-            Object::ConfigMap(cm) => self.cluster.config_maps.push(Located {
-                value: cm.clone(),
-                origin,
-            }),
+            Object::ConfigMap(cm) => self.cluster.config_maps.push(Located { value: cm.clone(), origin }),
             Object::Other(other) => self.cluster.unanalyzed.push(Unanalyzed {
                 kind: other.kind.clone(),
                 namespace: other.metadata.namespace.clone(),
@@ -543,14 +432,11 @@ impl Builder {
     }
 
     fn imply_namespace(&mut self, name: &str) {
-        self.cluster
-            .namespaces
-            .entry(name.to_owned())
-            .or_insert_with(|| Namespace {
-                name: name.to_owned(),
-                labels: [(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned())].into(),
-                declared: false,
-            });
+        self.cluster.namespaces.entry(name.to_owned()).or_insert_with(|| Namespace {
+            name: name.to_owned(),
+            labels: [(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned())].into(),
+            declared: false,
+        });
     }
 
     fn add_template(
@@ -564,32 +450,14 @@ impl Builder {
         let Some(spec) = &template.spec else { return };
         let template_meta = template.metadata.clone().unwrap_or_default();
         let replicas = u32::try_from(replicas.unwrap_or(1)).unwrap_or(0);
-        self.add_workload(
-            kind,
-            meta,
-            &template_meta,
-            spec,
-            replicas,
-            None,
-            true,
-            origin,
-        );
+        self.add_workload(kind, meta, &template_meta, spec, replicas, None, true, origin);
     }
 
     /// A live pod owned by a controller: fold it into the workload named by its top owner, adding it as a replica.
     fn add_owned_pod(&mut self, pod: &k8s_openapi::api::core::v1::Pod, origin: Origin) {
         let Some(spec) = &pod.spec else { return };
-        let namespace = pod
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into());
-        let owner = pod
-            .metadata
-            .owner_references
-            .iter()
-            .flatten()
-            .find(|o| o.controller == Some(true));
+        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        let owner = pod.metadata.owner_references.iter().flatten().find(|o| o.controller == Some(true));
         let (kind, name) = match owner {
             // A ReplicaSet named `<deployment>-<hash>` belongs to that Deployment.
             Some(o) if o.kind == "ReplicaSet" => match o.name.rsplit_once('-') {
@@ -597,44 +465,22 @@ impl Builder {
                 None => (WorkloadKind::ReplicaSet, o.name.clone()),
             },
             Some(o) => (workload_kind(&o.kind), o.name.clone()),
-            None => (
-                WorkloadKind::Pod,
-                pod.metadata.name.clone().unwrap_or_default(),
-            ),
+            None => (WorkloadKind::Pod, pod.metadata.name.clone().unwrap_or_default()),
         };
-        let ip: Option<IpAddr> = pod
-            .status
-            .as_ref()
-            .and_then(|s| s.pod_ip.as_deref())
-            .and_then(|ip| ip.parse().ok());
+        let ip: Option<IpAddr> = pod.status.as_ref().and_then(|s| s.pod_ip.as_deref()).and_then(|ip| ip.parse().ok());
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
-        if let Some(existing) = self
-            .cluster
-            .pods
-            .iter_mut()
-            .find(|p| p.namespace == namespace && p.name == name && p.kind == kind)
+        if let Some(existing) =
+            self.cluster.pods.iter_mut().find(|p| p.namespace == namespace && p.name == name && p.kind == kind)
         {
             // Pods created from a template that is also in the input: record the live pod as a replica.
-            let ip = ip.unwrap_or_else(|| {
-                existing
-                    .replicas
-                    .first()
-                    .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |r| r.ip)
-            });
+            let ip =
+                ip.unwrap_or_else(|| existing.replicas.first().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |r| r.ip));
             if !existing.replicas.iter().any(|r| r.name == pod_name) {
-                existing.replicas.push(Replica {
-                    name: pod_name,
-                    ip,
-                    hostname: spec.hostname.clone(),
-                });
+                existing.replicas.push(Replica { name: pod_name, ip, hostname: spec.hostname.clone() });
             }
             return;
         }
-        let meta = ObjectMeta {
-            name: Some(name),
-            namespace: Some(namespace),
-            ..ObjectMeta::default()
-        };
+        let meta = ObjectMeta { name: Some(name), namespace: Some(namespace), ..ObjectMeta::default() };
         let ready = pod_is_ready(pod);
         self.add_workload(kind, &meta, &pod.metadata, spec, 1, ip, ready, origin);
         if let Some(added) = self.cluster.pods.last_mut()
@@ -667,13 +513,7 @@ impl Builder {
                     .command
                     .as_ref()
                     .filter(|command| !command.is_empty())
-                    .map(|command| {
-                        command
-                            .iter()
-                            .chain(c.args.iter().flatten())
-                            .cloned()
-                            .collect()
-                    }),
+                    .map(|command| command.iter().chain(c.args.iter().flatten()).cloned().collect()),
                 ports: c
                     .ports
                     .iter()
@@ -699,10 +539,7 @@ impl Builder {
             .into_iter()
             .map(|replica| Replica {
                 ip: observed_ip
-                    .or_else(|| {
-                        self.ips
-                            .next(self.cluster.config.pod_ip_range, |a| &mut a.next_pod)
-                    })
+                    .or_else(|| self.ips.next(self.cluster.config.pod_ip_range, |a| &mut a.next_pod))
                     .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
                 hostname: spec.hostname.clone(),
                 name: replica,
@@ -718,10 +555,7 @@ impl Builder {
             replicas,
             subdomain: spec.subdomain.clone().filter(|s| !s.is_empty()),
             host_network: spec.host_network.unwrap_or(false),
-            dns_policy: spec
-                .dns_policy
-                .clone()
-                .unwrap_or_else(|| "ClusterFirst".into()),
+            dns_policy: spec.dns_policy.clone().unwrap_or_else(|| "ClusterFirst".into()),
             dns_config: spec.dns_config.clone(),
             ready,
             system: false,
@@ -738,85 +572,36 @@ impl Builder {
         let origin = Origin::synthetic("<cluster>");
         let config = self.cluster.config.clone();
         if self.cluster.find_service("default", "kubernetes").is_none() {
-            let service = system_service(
-                "default",
-                "kubernetes",
-                config.api_service_ip,
-                &[("https", "TCP", 443, 6443)],
-                None,
-            );
-            self.cluster.services.push(Service::compile(
-                &service,
-                origin.clone(),
-                &mut self.cluster.problems,
-            ));
+            let service =
+                system_service("default", "kubernetes", config.api_service_ip, &[("https", "TCP", 443, 6443)], None);
+            self.cluster.services.push(Service::compile(&service, origin.clone(), &mut self.cluster.problems));
         }
-        if self
-            .cluster
-            .find_service("kube-system", "kube-dns")
-            .is_none()
-        {
-            let ports = [
-                ("dns", "UDP", 53, 53),
-                ("dns-tcp", "TCP", 53, 53),
-                ("metrics", "TCP", 9153, 9153),
-            ];
-            let service = system_service(
-                "kube-system",
-                "kube-dns",
-                config.dns_service_ip,
-                &ports,
-                Some("kube-dns"),
-            );
-            self.cluster.services.push(Service::compile(
-                &service,
-                origin.clone(),
-                &mut self.cluster.problems,
-            ));
+        if self.cluster.find_service("kube-system", "kube-dns").is_none() {
+            let ports = [("dns", "UDP", 53, 53), ("dns-tcp", "TCP", 53, 53), ("metrics", "TCP", 9153, 9153)];
+            let service = system_service("kube-system", "kube-dns", config.dns_service_ip, &ports, Some("kube-dns"));
+            self.cluster.services.push(Service::compile(&service, origin.clone(), &mut self.cluster.problems));
         }
-        let has_dns_pods = self.cluster.pods.iter().any(|p| {
-            p.namespace == "kube-system"
-                && p.labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
-        });
+        let has_dns_pods =
+            self.cluster.pods.iter().any(|p| {
+                p.namespace == "kube-system" && p.labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
+            });
         if !has_dns_pods {
             let labels: Labels = [("k8s-app".to_owned(), "kube-dns".to_owned())].into();
             let ports = vec![
-                ContainerPort {
-                    name: Some("dns".into()),
-                    port: 53,
-                    protocol: Protocol::Udp,
-                },
-                ContainerPort {
-                    name: Some("dns-tcp".into()),
-                    port: 53,
-                    protocol: Protocol::Tcp,
-                },
-                ContainerPort {
-                    name: Some("metrics".into()),
-                    port: 9153,
-                    protocol: Protocol::Tcp,
-                },
+                ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
+                ContainerPort { name: Some("dns-tcp".into()), port: 53, protocol: Protocol::Tcp },
+                ContainerPort { name: Some("metrics".into()), port: 9153, protocol: Protocol::Tcp },
             ];
-            let ip = self
-                .ips
-                .next(config.pod_ip_range, |a| &mut a.next_pod)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            let ip =
+                self.ips.next(config.pod_ip_range, |a| &mut a.next_pod).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             self.cluster.pods.push(Pod {
                 namespace: "kube-system".into(),
                 name: "coredns".into(),
                 kind: WorkloadKind::Deployment,
                 labels,
-                containers: vec![Container {
-                    name: "coredns".into(),
-                    command: None,
-                    ports,
-                }],
+                containers: vec![Container { name: "coredns".into(), command: None, ports }],
                 observed_ip: None,
-                replicas: vec![Replica {
-                    name: "coredns-0".into(),
-                    ip,
-                    hostname: None,
-                }],
+                replicas: vec![Replica { name: "coredns-0".into(), ip, hostname: None }],
                 subdomain: None,
                 host_network: false,
                 dns_policy: "Default".into(),
@@ -839,27 +624,14 @@ impl Builder {
             return;
         }
         let has_default = classes.iter().any(|c| {
-            c.value
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION))
-                .map(String::as_str)
+            c.value.metadata.annotations.as_ref().and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION)).map(String::as_str)
                 == Some("true")
         });
-        let annotations = (!has_default)
-            .then(|| [(DEFAULT_CLASS_ANNOTATION.to_owned(), "true".to_owned())].into());
+        let annotations = (!has_default).then(|| [(DEFAULT_CLASS_ANNOTATION.to_owned(), "true".to_owned())].into());
         self.cluster.ingress_classes.push(Located {
             value: IngressClass {
-                metadata: ObjectMeta {
-                    name: Some("nginx".into()),
-                    annotations,
-                    ..ObjectMeta::default()
-                },
-                spec: Some(IngressClassSpec {
-                    controller: Some("k8s.io/ingress-nginx".into()),
-                    parameters: None,
-                }),
+                metadata: ObjectMeta { name: Some("nginx".into()), annotations, ..ObjectMeta::default() },
+                spec: Some(IngressClassSpec { controller: Some("k8s.io/ingress-nginx".into()), parameters: None }),
             },
             origin: Origin::synthetic("<cluster>"),
         });
@@ -880,16 +652,8 @@ impl Builder {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         let ports = vec![
-            ContainerPort {
-                name: Some("http".into()),
-                port: 80,
-                protocol: Protocol::Tcp,
-            },
-            ContainerPort {
-                name: Some("https".into()),
-                port: 443,
-                protocol: Protocol::Tcp,
-            },
+            ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Tcp },
+            ContainerPort { name: Some("https".into()), port: 443, protocol: Protocol::Tcp },
         ];
         let ip = self
             .ips
@@ -900,17 +664,9 @@ impl Builder {
             name: "ingress-nginx-controller".into(),
             kind: WorkloadKind::Deployment,
             labels,
-            containers: vec![Container {
-                name: "controller".into(),
-                command: None,
-                ports,
-            }],
+            containers: vec![Container { name: "controller".into(), command: None, ports }],
             observed_ip: None,
-            replicas: vec![Replica {
-                name: "ingress-nginx-controller-0".into(),
-                ip,
-                hostname: None,
-            }],
+            replicas: vec![Replica { name: "ingress-nginx-controller-0".into(), ip, hostname: None }],
             subdomain: None,
             host_network: false,
             dns_policy: "ClusterFirst".into(),
@@ -929,25 +685,17 @@ impl Builder {
             }
         }
         let config = self.cluster.config.clone();
-        let mut taken_node_ports: BTreeSet<u16> = self
-            .cluster
-            .services
-            .iter()
-            .flat_map(|s| s.ports.iter().filter_map(|p| p.node_port))
-            .collect();
+        let mut taken_node_ports: BTreeSet<u16> =
+            self.cluster.services.iter().flat_map(|s| s.ports.iter().filter_map(|p| p.node_port)).collect();
         let mut next_node_port = config.node_port_range.0;
         for service in &mut self.cluster.services {
             if service.needs_cluster_ip() && service.cluster_ip.is_none() {
-                service.cluster_ip = self
-                    .ips
-                    .next(config.service_ip_range, |a| &mut a.next_service);
+                service.cluster_ip = self.ips.next(config.service_ip_range, |a| &mut a.next_service);
                 service.allocated.cluster_ip = true;
             }
             if service.exposes_node_ports() {
                 for port in service.ports.iter_mut().filter(|p| p.node_port.is_none()) {
-                    while taken_node_ports.contains(&next_node_port)
-                        && next_node_port < config.node_port_range.1
-                    {
+                    while taken_node_ports.contains(&next_node_port) && next_node_port < config.node_port_range.1 {
                         next_node_port += 1;
                     }
                     taken_node_ports.insert(next_node_port);
@@ -957,9 +705,7 @@ impl Builder {
             }
             if service.service_type == crate::service::ServiceType::LoadBalancer
                 && service.load_balancer_ips.is_empty()
-                && let Some(ip) = self
-                    .ips
-                    .next(config.load_balancer_ip_range, |a| &mut a.next_load_balancer)
+                && let Some(ip) = self.ips.next(config.load_balancer_ip_range, |a| &mut a.next_load_balancer)
             {
                 service.load_balancer_ips.push(ip);
                 service.allocated.load_balancer_ip = true;
@@ -977,11 +723,7 @@ pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 
 fn is_ingress_controller(pod: &Pod) -> bool {
     pod.namespace == INGRESS_CONTROLLER_NAMESPACE
-        && pod
-            .labels
-            .get("app.kubernetes.io/component")
-            .map(String::as_str)
-            == Some("controller")
+        && pod.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("controller")
 }
 
 fn workload_kind(kind: &str) -> WorkloadKind {
@@ -1015,11 +757,7 @@ fn system_service(
     use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
     k8s_openapi::api::core::v1::Service {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some(namespace.into()),
-            ..ObjectMeta::default()
-        },
+        metadata: ObjectMeta { name: Some(name.into()), namespace: Some(namespace.into()), ..ObjectMeta::default() },
         spec: Some(ServiceSpec {
             cluster_ip: Some(ip.to_string()),
             selector: k8s_app.map(|app| [("k8s-app".to_owned(), app.to_owned())].into()),

@@ -108,9 +108,7 @@ struct BitSet {
 
 impl BitSet {
     fn new(size: usize) -> BitSet {
-        BitSet {
-            words: vec![0; size.div_ceil(64)],
-        }
+        BitSet { words: vec![0; size.div_ceil(64)] }
     }
 
     fn insert(&mut self, index: usize) {
@@ -207,32 +205,21 @@ impl Connectivity {
     /// The connections allowed from `source` to `destination`. Between two external ranges nothing is judged, so
     /// the answer is "no connections".
     pub fn between(&self, source: Node, destination: Node) -> &Connections {
-        let egress = |class: usize, cell: &dyn Fn(&Line) -> u32| {
-            self.row_of[class].map_or(ALL, |row| cell(&self.rows[row]))
-        };
+        let egress =
+            |class: usize, cell: &dyn Fn(&Line) -> u32| self.row_of[class].map_or(ALL, |row| cell(&self.rows[row]));
         let ingress = |class: usize, cell: &dyn Fn(&Line) -> u32| {
             self.column_of[class].map_or(ALL, |column| cell(&self.columns[column]))
         };
         let (allowed_out, allowed_in) = match (source, destination) {
             (Node::Pod(s), Node::Pod(d)) => {
                 let (s, d) = (self.class_of[s.0], self.class_of[d.0]);
-                (
-                    egress(s, &|line| line.classes[d]),
-                    ingress(d, &|line| line.classes[s]),
-                )
+                (egress(s, &|line| line.classes[d]), ingress(d, &|line| line.classes[s]))
             }
-            (Node::Pod(s), Node::External(e)) => {
-                (egress(self.class_of[s.0], &|line| line.externals[e]), ALL)
-            }
-            (Node::External(e), Node::Pod(d)) => {
-                (ALL, ingress(self.class_of[d.0], &|line| line.externals[e]))
-            }
+            (Node::Pod(s), Node::External(e)) => (egress(self.class_of[s.0], &|line| line.externals[e]), ALL),
+            (Node::External(e), Node::Pod(d)) => (ALL, ingress(self.class_of[d.0], &|line| line.externals[e])),
             (Node::External(_), Node::External(_)) => (NONE, NONE),
         };
-        let id = self
-            .interner
-            .intersection_of(allowed_out, allowed_in)
-            .unwrap_or(NONE);
+        let id = self.interner.intersection_of(allowed_out, allowed_in).unwrap_or(NONE);
         &self.interner.values[id as usize]
     }
 
@@ -252,10 +239,7 @@ impl Connectivity {
                 let Some(column) = self.column_of[destination] else {
                     continue;
                 };
-                let (a, b) = (
-                    self.rows[row].classes[destination],
-                    self.columns[column].classes[source],
-                );
+                let (a, b) = (self.rows[row].classes[destination], self.columns[column].classes[source]);
                 self.interner.intersection(a, b);
             }
         }
@@ -278,12 +262,7 @@ struct Builder<'c> {
     interner: Interner,
 }
 
-type ClassKey<'a> = (
-    &'a str,
-    &'a Labels,
-    Vec<&'a ContainerPort>,
-    Option<std::net::IpAddr>,
-);
+type ClassKey<'a> = (&'a str, &'a Labels, Vec<&'a ContainerPort>, Option<std::net::IpAddr>);
 
 impl<'c> Builder<'c> {
     fn new(cluster: &'c Cluster) -> Builder<'c> {
@@ -294,24 +273,16 @@ impl<'c> Builder<'c> {
         let mut class_of = Vec::with_capacity(cluster.pods.len());
         let mut by_namespace: Vec<Vec<usize>> = Vec::new();
         for (index, pod) in cluster.pods.iter().enumerate() {
-            let namespace = *namespace_index
-                .entry(pod.namespace.as_str())
-                .or_insert_with(|| {
-                    namespaces.push((
-                        pod.namespace.clone(),
-                        cluster.namespace_labels(&pod.namespace),
-                    ));
-                    by_namespace.push(Vec::new());
-                    namespaces.len() - 1
-                });
+            let namespace = *namespace_index.entry(pod.namespace.as_str()).or_insert_with(|| {
+                namespaces.push((pod.namespace.clone(), cluster.namespace_labels(&pod.namespace)));
+                by_namespace.push(Vec::new());
+                namespaces.len() - 1
+            });
             let mut ports: Vec<&ContainerPort> = pod.ports().collect();
             ports.sort();
             let key = (pod.namespace.as_str(), &pod.labels, ports, pod.observed_ip);
             let class = *keys.entry(key).or_insert_with(|| {
-                classes.push(Class {
-                    representative: PodId(index),
-                    namespace,
-                });
+                classes.push(Class { representative: PodId(index), namespace });
                 by_namespace[namespace].push(classes.len() - 1);
                 classes.len() - 1
             });
@@ -323,9 +294,9 @@ impl<'c> Builder<'c> {
             .flat_map(|p| p.ingress.iter().chain(&p.egress))
             .flat_map(|r| &r.peers)
             .flat_map(|peer| match peer {
-                Peer::IpBlock { cidr, except } => std::iter::once(cidr.range())
-                    .chain(except.iter().map(|e| e.range()))
-                    .collect(),
+                Peer::IpBlock { cidr, except } => {
+                    std::iter::once(cidr.range()).chain(except.iter().map(|e| e.range())).collect()
+                }
                 Peer::Pods { .. } => Vec::new(),
             })
             .collect();
@@ -381,10 +352,8 @@ impl<'c> Builder<'c> {
                 *slot = Some(column);
                 continue;
             }
-            let mut line = Line {
-                classes: vec![NONE; self.classes.len()],
-                externals: vec![NONE; self.externals.len()],
-            };
+            let mut line =
+                Line { classes: vec![NONE; self.classes.len()], externals: vec![NONE; self.externals.len()] };
             for rule in policies.iter().flat_map(|&p| &compiled.rules[p]) {
                 let connections = self.rule_connections(rule, Some(destination));
                 self.apply_rule(&mut line, rule, |_| connections);
@@ -411,25 +380,18 @@ impl<'c> Builder<'c> {
                 *slot = Some(row);
                 continue;
             }
-            let mut line = Line {
-                classes: vec![NONE; self.classes.len()],
-                externals: vec![NONE; self.externals.len()],
-            };
+            let mut line =
+                Line { classes: vec![NONE; self.classes.len()], externals: vec![NONE; self.externals.len()] };
             for rule in policies.iter().flat_map(|&p| &compiled.rules[p]) {
                 let mut per_destination: HashMap<usize, u32> = HashMap::new();
                 if rule.fixed.is_none() {
                     for destination in rule.peer_classes.iter() {
-                        per_destination
-                            .insert(destination, self.rule_connections(rule, Some(destination)));
+                        per_destination.insert(destination, self.rule_connections(rule, Some(destination)));
                     }
                 }
                 let external = self.rule_connections(rule, None);
                 self.apply_rule(&mut line, rule, |destination| match destination {
-                    Some(d) => per_destination
-                        .get(&d)
-                        .copied()
-                        .or(rule.fixed)
-                        .unwrap_or(NONE),
+                    Some(d) => per_destination.get(&d).copied().or(rule.fixed).unwrap_or(NONE),
                     None => external,
                 });
             }
@@ -441,22 +403,13 @@ impl<'c> Builder<'c> {
     }
 
     /// Adds a rule's connections to every class and external range its peers match.
-    fn apply_rule(
-        &mut self,
-        line: &mut Line,
-        rule: &CompiledRule<'_>,
-        connections: impl Fn(Option<usize>) -> u32,
-    ) {
+    fn apply_rule(&mut self, line: &mut Line, rule: &CompiledRule<'_>, connections: impl Fn(Option<usize>) -> u32) {
         for class in rule.peer_classes.iter() {
-            line.classes[class] = self
-                .interner
-                .union(line.classes[class], connections(Some(class)));
+            line.classes[class] = self.interner.union(line.classes[class], connections(Some(class)));
         }
         for (range, matched) in rule.peer_externals.iter().enumerate() {
             if *matched {
-                line.externals[range] = self
-                    .interner
-                    .union(line.externals[range], connections(None));
+                line.externals[range] = self.interner.union(line.externals[range], connections(None));
             }
         }
     }
@@ -477,19 +430,12 @@ impl<'c> Builder<'c> {
         let mut isolating: Vec<Vec<usize>> = vec![Vec::new(); self.classes.len()];
         let mut rules = Vec::with_capacity(cluster.policies.len());
         for (index, policy) in cluster.policies.iter().enumerate() {
-            let namespace = self
-                .namespaces
-                .iter()
-                .position(|(name, _)| *name == policy.namespace);
+            let namespace = self.namespaces.iter().position(|(name, _)| *name == policy.namespace);
             let selected: Vec<usize> = match (policy.isolates(direction), namespace) {
                 (true, Some(namespace)) => self.by_namespace[namespace]
                     .iter()
                     .copied()
-                    .filter(|&c| {
-                        policy
-                            .pod_selector
-                            .matches(&cluster.pod(self.classes[c].representative).labels)
-                    })
+                    .filter(|&c| policy.pod_selector.matches(&cluster.pod(self.classes[c].representative).labels))
                     .collect(),
                 _ => Vec::new(),
             };
@@ -505,17 +451,9 @@ impl<'c> Builder<'c> {
                 .iter()
                 .map(|rule| {
                     let (peer_classes, peer_externals) = self.compile_peers(rule);
-                    let fixed = (!rule
-                        .ports
-                        .iter()
-                        .any(|p| matches!(p, PortMatch::Named { .. })))
-                    .then(|| self.interner.intern(rule.connections(None)));
-                    CompiledRule {
-                        peer_classes,
-                        peer_externals,
-                        rule,
-                        fixed,
-                    }
+                    let fixed = (!rule.ports.iter().any(|p| matches!(p, PortMatch::Named { .. })))
+                        .then(|| self.interner.intern(rule.connections(None)));
+                    CompiledRule { peer_classes, peer_externals, rule, fixed }
                 })
                 .collect();
             rules.push(compiled);
@@ -548,9 +486,7 @@ impl<'c> Builder<'c> {
                             continue;
                         }
                         for &class in &self.by_namespace[index] {
-                            if pods.matches(
-                                &self.cluster.pod(self.classes[class].representative).labels,
-                            ) {
+                            if pods.matches(&self.cluster.pod(self.classes[class].representative).labels) {
                                 matched.insert(class);
                             }
                         }
@@ -559,9 +495,7 @@ impl<'c> Builder<'c> {
                 }
                 Peer::IpBlock { .. } => {
                     for class in 0..class_count {
-                        if !classes.contains(class)
-                            && peer.matches(self.cluster, &self.remote_of(class))
-                        {
+                        if !classes.contains(class) && peer.matches(self.cluster, &self.remote_of(class)) {
                             classes.insert(class);
                         }
                     }
@@ -578,11 +512,7 @@ impl<'c> Builder<'c> {
 
     fn remote_of(&self, class: usize) -> Remote<'_> {
         let pod = self.cluster.pod(self.classes[class].representative);
-        Remote::Pod {
-            pod,
-            namespace_labels: &self.namespaces[self.classes[class].namespace].1,
-            ip: pod.observed_ip,
-        }
+        Remote::Pod { pod, namespace_labels: &self.namespaces[self.classes[class].namespace].1, ip: pod.observed_ip }
     }
 }
 
@@ -593,18 +523,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// The per-pair reference: the source's egress intersected with the destination's ingress.
-    fn reference(
-        cluster: &Cluster,
-        source: Node,
-        destination: Node,
-        externals: &[IpRange],
-    ) -> Connections {
-        fn remote<'a>(
-            cluster: &'a Cluster,
-            node: Node,
-            labels: &'a Labels,
-            externals: &[IpRange],
-        ) -> Remote<'a> {
+    fn reference(cluster: &Cluster, source: Node, destination: Node, externals: &[IpRange]) -> Connections {
+        fn remote<'a>(cluster: &'a Cluster, node: Node, labels: &'a Labels, externals: &[IpRange]) -> Remote<'a> {
             match node {
                 Node::Pod(id) => remote_pod(cluster, id, labels),
                 Node::External(e) => Remote::External(externals[e]),
@@ -654,9 +574,7 @@ mod tests {
         if !ports.is_empty() {
             yaml += "    ports:\n";
             for (port, name, protocol) in ports {
-                yaml += &format!(
-                    "    - containerPort: {port}\n      name: {name}\n      protocol: {protocol}\n"
-                );
+                yaml += &format!("    - containerPort: {port}\n      name: {name}\n      protocol: {protocol}\n");
             }
         }
         if let Some(ip) = ip {
@@ -668,16 +586,13 @@ mod tests {
     fn peer_yaml(kind: u8, a: &str) -> String {
         match kind % 6 {
             0 => format!("    - podSelector:\n        matchLabels:\n          app: {a}\n"),
-            1 => format!(
-                "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {a}\n"
-            ),
+            1 => {
+                format!("    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {a}\n")
+            }
             2 => format!(
                 "    - namespaceSelector:\n        matchLabels:\n          team: {a}\n      podSelector:\n        matchExpressions:\n        - key: tier\n          operator: Exists\n"
             ),
-            3 => {
-                "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except:\n        - 10.1.0.0/16\n"
-                    .to_owned()
-            }
+            3 => "    - ipBlock:\n        cidr: 10.0.0.0/8\n        except:\n        - 10.1.0.0/16\n".to_owned(),
             4 => "    - namespaceSelector: {}\n".to_owned(),
             _ => format!(
                 "    - podSelector:\n        matchExpressions:\n        - key: app\n          operator: NotIn\n          values: [{a}]\n"

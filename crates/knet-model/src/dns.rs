@@ -106,9 +106,7 @@ impl RecordType {
 
 /// A query type knet does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown DNS record type {0:?}: expected one of A, AAAA, SRV, PTR, TXT, CNAME, SOA, NS, ANY, AXFR"
-)]
+#[error("unknown DNS record type {0:?}: expected one of A, AAAA, SRV, PTR, TXT, CNAME, SOA, NS, ANY, AXFR")]
 pub struct UnknownRecordType(pub String);
 
 impl FromStr for RecordType {
@@ -179,12 +177,7 @@ pub struct Soa {
 pub enum RecordData {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
-    Srv {
-        priority: u16,
-        weight: u16,
-        port: u16,
-        target: String,
-    },
+    Srv { priority: u16, weight: u16, port: u16, target: String },
     Ptr(String),
     Txt(String),
     Cname(String),
@@ -213,15 +206,8 @@ impl fmt::Display for RecordData {
         match self {
             RecordData::A(ip) => write!(f, "{ip}"),
             RecordData::Aaaa(ip) => write!(f, "{ip}"),
-            RecordData::Srv {
-                priority,
-                weight,
-                port,
-                target,
-            } => write!(f, "{priority} {weight} {port} {target}"),
-            RecordData::Ptr(name) | RecordData::Cname(name) | RecordData::Ns(name) => {
-                f.write_str(name)
-            }
+            RecordData::Srv { priority, weight, port, target } => write!(f, "{priority} {weight} {port} {target}"),
+            RecordData::Ptr(name) | RecordData::Cname(name) | RecordData::Ns(name) => f.write_str(name),
             RecordData::Txt(text) => {
                 write!(f, "\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
             }
@@ -245,11 +231,7 @@ pub struct Record {
 
 impl Record {
     pub fn new(name: impl Into<String>, ttl: u32, data: RecordData) -> Record {
-        Record {
-            name: name.into(),
-            ttl,
-            data,
-        }
+        Record { name: name.into(), ttl, data }
     }
 
     pub fn record_type(&self) -> RecordType {
@@ -260,14 +242,7 @@ impl Record {
 /// Zone-file form: `backend-service.microservices.svc.cluster.local. 5 IN A 10.96.0.12`.
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} IN {} {}",
-            self.name,
-            self.ttl,
-            self.record_type(),
-            self.data
-        )
+        write!(f, "{} {} IN {} {}", self.name, self.ttl, self.record_type(), self.data)
     }
 }
 
@@ -321,11 +296,7 @@ impl Answer {
 impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "status: {}", self.rcode)?;
-        let sections = [
-            ("answer", &self.answers),
-            ("authority", &self.authority),
-            ("additional", &self.additional),
-        ];
+        let sections = [("answer", &self.answers), ("authority", &self.authority), ("additional", &self.additional)];
         for (title, records) in sections {
             if records.is_empty() {
                 continue;
@@ -363,8 +334,5 @@ pub fn zone_records(cluster: &Cluster) -> Vec<Record> {
 /// The reverse zones the cluster DNS is authoritative for: the smallest `in-addr.arpa` zones on octet boundaries that
 /// hold the service and pod address ranges, without zones nested in another (`10.in-addr.arpa.` for the defaults).
 pub fn reverse_zones(config: &ClusterConfig) -> Vec<String> {
-    name::reverse_zones(config)
-        .iter()
-        .map(name::Zone::fqdn)
-        .collect()
+    name::reverse_zones(config).iter().map(name::Zone::fqdn).collect()
 }

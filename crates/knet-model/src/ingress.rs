@@ -77,19 +77,15 @@ pub use annotations::{
 };
 pub use backend::{BackendPort, PortMatch, ServiceBackend, ServiceTarget};
 pub use class::{
-    CLASS_ANNOTATION, ClassChoice, ClassSource, ControllerIdentity, DEFAULT_CLASS_ANNOTATION,
-    Decision, default_ingress_classes, ingress_class,
+    CLASS_ANNOTATION, ClassChoice, ClassSource, ControllerIdentity, DEFAULT_CLASS_ANNOTATION, Decision,
+    default_ingress_classes, ingress_class,
 };
 pub use host::{HostPattern, normalize_request_host};
 pub use lookup::{Candidate, HostMatch, Outcome, RouteMatch, Verdict, WinReason};
-pub use path::{
-    PathType, RegexVerdict, exact_matches, plain_prefix_matches, prefix_matches,
-    regex_location_matches,
-};
+pub use path::{PathType, RegexVerdict, exact_matches, plain_prefix_matches, prefix_matches, regex_location_matches};
 pub use problem::{Problem, Site};
 pub use rewrite::{RewriteOutcome, needs_rewrite, rewrite};
 pub use route::{
-    Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server,
-    TlsBinding, TlsCertificate,
+    Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server, TlsBinding, TlsCertificate,
 };
 pub use table::RouteTable;

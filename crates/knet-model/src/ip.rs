@@ -61,19 +61,11 @@ pub struct IpRange {
 impl IpRange {
     /// Every address of the family: `0.0.0.0-255.255.255.255`.
     pub fn everything(family: Family) -> IpRange {
-        IpRange {
-            family,
-            start: 0,
-            end: family.max(),
-        }
+        IpRange { family, start: 0, end: family.max() }
     }
 
     pub fn single(addr: IpAddr) -> IpRange {
-        IpRange {
-            family: family_of(addr),
-            start: numeric(addr),
-            end: numeric(addr),
-        }
+        IpRange { family: family_of(addr), start: numeric(addr), end: numeric(addr) }
     }
 
     pub fn contains(&self, addr: IpAddr) -> bool {
@@ -110,9 +102,7 @@ pub struct Cidr {
 
 /// Why a CIDR string did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid CIDR {0:?}: must be an address and a prefix length, e.g. 10.9.8.0/24 or 2001:db8::/64"
-)]
+#[error("invalid CIDR {0:?}: must be an address and a prefix length, e.g. 10.9.8.0/24 or 2001:db8::/64")]
 pub struct CidrError(pub String);
 
 impl FromStr for Cidr {
@@ -141,17 +131,9 @@ impl Cidr {
     pub fn range(&self) -> IpRange {
         let family = self.family();
         let host_bits = u32::from(family.bits() - self.prefix);
-        let host_mask = if host_bits == 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        };
+        let host_mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
         let start = numeric(self.addr) & !host_mask & family.max();
-        IpRange {
-            family,
-            start,
-            end: start | (host_mask & family.max()),
-        }
+        IpRange { family, start, end: start | (host_mask & family.max()) }
     }
 }
 
@@ -197,30 +179,17 @@ mod tests {
     fn cidr_parsing() {
         let c: Cidr = "10.1.2.3/8".parse().unwrap();
         assert_eq!(c.range().to_string(), "10.0.0.0-10.255.255.255");
-        assert_eq!(
-            "0.0.0.0/0".parse::<Cidr>().unwrap().range().to_string(),
-            "0.0.0.0-255.255.255.255"
-        );
+        assert_eq!("0.0.0.0/0".parse::<Cidr>().unwrap().range().to_string(), "0.0.0.0-255.255.255.255");
         assert_eq!("::/0".parse::<Cidr>().unwrap().range().end, u128::MAX);
-        for bad in [
-            "10.0.0.0/33",
-            "10.0.0.0",
-            "10.0.0/8",
-            "10.0.0.0/+8",
-            "10.0.0.0/",
-            "x/1",
-            "::/129",
-        ] {
+        for bad in ["10.0.0.0/33", "10.0.0.0", "10.0.0/8", "10.0.0.0/+8", "10.0.0.0/", "x/1", "::/129"] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
     }
 
     #[test]
     fn partition_splits_at_block_edges() {
-        let blocks: Vec<IpRange> = ["10.0.0.0/8", "10.1.0.0/16"]
-            .iter()
-            .map(|s| s.parse::<Cidr>().unwrap().range())
-            .collect();
+        let blocks: Vec<IpRange> =
+            ["10.0.0.0/8", "10.1.0.0/16"].iter().map(|s| s.parse::<Cidr>().unwrap().range()).collect();
         let parts: Vec<String> = partition(&blocks).iter().map(ToString::to_string).collect();
         assert_eq!(
             parts,

@@ -60,10 +60,7 @@ pub enum NamespaceScope {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Peer {
     /// `podSelector` and/or `namespaceSelector`: both present means both must match.
-    Pods {
-        namespaces: NamespaceScope,
-        pods: Selector,
-    },
+    Pods { namespaces: NamespaceScope, pods: Selector },
     /// `ipBlock`: `cidr` minus each `except`.
     IpBlock { cidr: Cidr, except: Vec<Cidr> },
 }
@@ -72,10 +69,7 @@ pub enum Peer {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PortMatch {
     /// `port` (and `endPort`) numeric, or neither: every port of the protocol.
-    Numbers {
-        protocol: Protocol,
-        ports: PortRanges,
-    },
+    Numbers { protocol: Protocol, ports: PortRanges },
     /// A container port name, resolved on the destination pod.
     Named { protocol: Protocol, name: String },
 }
@@ -104,10 +98,7 @@ pub struct Policy {
 }
 
 /// A rule as the API writes it: its peers (`from` / `to`) and its ports.
-type RawRule = (
-    Option<Vec<NetworkPolicyPeer>>,
-    Option<Vec<NetworkPolicyPort>>,
-);
+type RawRule = (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>);
 
 /// Index of a policy in [`Cluster::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,11 +108,7 @@ pub struct PolicyId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Remote<'a> {
     /// A pod of the cluster. `ip` is the address ipBlocks see: the pod's observed IP, if it has one.
-    Pod {
-        pod: &'a Pod,
-        namespace_labels: &'a Labels,
-        ip: Option<IpAddr>,
-    },
+    Pod { pod: &'a Pod, namespace_labels: &'a Labels, ip: Option<IpAddr> },
     /// An address outside the cluster, or a whole range of them.
     External(IpRange),
 }
@@ -129,17 +116,12 @@ pub enum Remote<'a> {
 impl Policy {
     /// Compiles a NetworkPolicy; an invalid selector or CIDR (already refused by validation) is reported as text.
     pub fn compile(policy: &NetworkPolicy, origin: Origin) -> Result<Policy, String> {
-        let namespace = policy
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into());
+        let namespace = policy.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let name = policy.metadata.name.clone().unwrap_or_default();
         let context = |what: String| format!("networkpolicy \"{namespace}/{name}\": {what}");
         let spec = policy.spec.clone().unwrap_or_default();
-        let pod_selector =
-            Selector::from_label_selector(&spec.pod_selector.clone().unwrap_or_default())
-                .map_err(|e| context(format!("spec.podSelector.{e}")))?;
+        let pod_selector = Selector::from_label_selector(&spec.pod_selector.clone().unwrap_or_default())
+            .map_err(|e| context(format!("spec.podSelector.{e}")))?;
         let has_egress_rules = spec.egress.as_ref().is_some_and(|rules| !rules.is_empty());
         let written = spec.policy_types.as_ref().is_some_and(|t| !t.is_empty());
         let types: Vec<String> = if written {
@@ -152,18 +134,10 @@ impl Policy {
         let compile_rules = |direction: Direction| -> Result<Vec<Rule>, String> {
             let (list, peer_field) = direction.fields();
             let rules: Vec<RawRule> = match direction {
-                Direction::Ingress => spec
-                    .ingress
-                    .iter()
-                    .flatten()
-                    .map(|r| (r.from.clone(), r.ports.clone()))
-                    .collect(),
-                Direction::Egress => spec
-                    .egress
-                    .iter()
-                    .flatten()
-                    .map(|r| (r.to.clone(), r.ports.clone()))
-                    .collect(),
+                Direction::Ingress => {
+                    spec.ingress.iter().flatten().map(|r| (r.from.clone(), r.ports.clone())).collect()
+                }
+                Direction::Egress => spec.egress.iter().flatten().map(|r| (r.to.clone(), r.ports.clone())).collect(),
             };
             rules
                 .into_iter()
@@ -174,9 +148,8 @@ impl Policy {
                         .flatten()
                         .enumerate()
                         .map(|(j, peer)| {
-                            compile_peer(peer, &namespace).map_err(|e| {
-                                context(format!("spec.{list}[{i}].{peer_field}[{j}]{e}"))
-                            })
+                            compile_peer(peer, &namespace)
+                                .map_err(|e| context(format!("spec.{list}[{i}].{peer_field}[{j}]{e}")))
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     let ports = ports
@@ -184,8 +157,7 @@ impl Policy {
                         .flatten()
                         .enumerate()
                         .map(|(j, port)| {
-                            compile_port(port)
-                                .map_err(|e| context(format!("spec.{list}[{i}].ports[{j}]{e}")))
+                            compile_port(port).map_err(|e| context(format!("spec.{list}[{i}].ports[{j}]{e}")))
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     Ok(Rule { peers, ports })
@@ -233,31 +205,22 @@ impl Policy {
 
 fn compile_peer(peer: &NetworkPolicyPeer, namespace: &str) -> Result<Peer, String> {
     if let Some(block) = &peer.ip_block {
-        let cidr: Cidr = block
-            .cidr
-            .parse()
-            .map_err(|_| format!(".ipBlock.cidr: invalid CIDR {:?}", block.cidr))?;
+        let cidr: Cidr = block.cidr.parse().map_err(|_| format!(".ipBlock.cidr: invalid CIDR {:?}", block.cidr))?;
         let except = block
             .except
             .iter()
             .flatten()
-            .map(|e| {
-                e.parse::<Cidr>()
-                    .map_err(|_| format!(".ipBlock.except: invalid CIDR {e:?}"))
-            })
+            .map(|e| e.parse::<Cidr>().map_err(|_| format!(".ipBlock.except: invalid CIDR {e:?}")))
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Peer::IpBlock { cidr, except });
     }
     let pods = match &peer.pod_selector {
-        Some(selector) => {
-            Selector::from_label_selector(selector).map_err(|e| format!(".podSelector.{e}"))?
-        }
+        Some(selector) => Selector::from_label_selector(selector).map_err(|e| format!(".podSelector.{e}"))?,
         None => Selector::everything(),
     };
     let namespaces = match &peer.namespace_selector {
         Some(selector) => NamespaceScope::Matching(
-            Selector::from_label_selector(selector)
-                .map_err(|e| format!(".namespaceSelector.{e}"))?,
+            Selector::from_label_selector(selector).map_err(|e| format!(".namespaceSelector.{e}"))?,
         ),
         None => NamespaceScope::Own(namespace.to_owned()),
     };
@@ -265,39 +228,22 @@ fn compile_peer(peer: &NetworkPolicyPeer, namespace: &str) -> Result<Peer, Strin
 }
 
 fn compile_port(port: &NetworkPolicyPort) -> Result<PortMatch, String> {
-    let protocol = Protocol::from_field(port.protocol.as_deref()).ok_or_else(|| {
-        format!(
-            ".protocol: unsupported protocol {:?}",
-            port.protocol.as_deref().unwrap_or_default()
-        )
-    })?;
+    let protocol = Protocol::from_field(port.protocol.as_deref())
+        .ok_or_else(|| format!(".protocol: unsupported protocol {:?}", port.protocol.as_deref().unwrap_or_default()))?;
     let number = |n: i32| u16::try_from(n).map_err(|_| format!(".port: {n} is not a port number"));
     Ok(match &port.port {
-        None => PortMatch::Numbers {
-            protocol,
-            ports: PortRanges::all(),
-        },
+        None => PortMatch::Numbers { protocol, ports: PortRanges::all() },
         Some(IntOrString::Int(n)) => {
             let low = number(*n)?;
             let high = match port.end_port {
-                Some(end) => u16::try_from(end)
-                    .map_err(|_| format!(".endPort: {end} is not a port number"))?,
+                Some(end) => u16::try_from(end).map_err(|_| format!(".endPort: {end} is not a port number"))?,
                 None => low,
             };
-            PortMatch::Numbers {
-                protocol,
-                ports: PortRanges::range(low, high),
-            }
+            PortMatch::Numbers { protocol, ports: PortRanges::range(low, high) }
         }
         Some(IntOrString::String(name)) => match name.parse::<i32>() {
-            Ok(n) => PortMatch::Numbers {
-                protocol,
-                ports: PortRanges::single(number(n)?),
-            },
-            Err(_) => PortMatch::Named {
-                protocol,
-                name: name.clone(),
-            },
+            Ok(n) => PortMatch::Numbers { protocol, ports: PortRanges::single(number(n)?) },
+            Err(_) => PortMatch::Named { protocol, name: name.clone() },
         },
     })
 }
@@ -306,14 +252,7 @@ impl Peer {
     /// Whether the peer matches the remote end of a flow.
     pub fn matches(&self, cluster: &Cluster, remote: &Remote<'_>) -> bool {
         match (self, remote) {
-            (
-                Peer::Pods { namespaces, pods },
-                Remote::Pod {
-                    pod,
-                    namespace_labels,
-                    ..
-                },
-            ) => {
+            (Peer::Pods { namespaces, pods }, Remote::Pod { pod, namespace_labels, .. }) => {
                 let namespace_ok = match namespaces {
                     NamespaceScope::Own(ns) => pod.namespace == *ns,
                     NamespaceScope::Matching(selector) => selector.matches(namespace_labels),
@@ -322,9 +261,9 @@ impl Peer {
                 namespace_ok && pods.matches(&pod.labels)
             }
             (Peer::Pods { .. }, Remote::External(_)) => false,
-            (Peer::IpBlock { cidr, except }, Remote::Pod { ip, .. }) => ip.is_some_and(|ip| {
-                cidr.range().contains(ip) && !except.iter().any(|e| e.range().contains(ip))
-            }),
+            (Peer::IpBlock { cidr, except }, Remote::Pod { ip, .. }) => {
+                ip.is_some_and(|ip| cidr.range().contains(ip) && !except.iter().any(|e| e.range().contains(ip)))
+            }
             (Peer::IpBlock { cidr, except }, Remote::External(range)) => {
                 cidr.range().covers(range) && !except.iter().any(|e| e.range().covers(range))
             }
@@ -334,24 +273,15 @@ impl Peer {
     /// Describes the peer as a user wrote it: `podSelector app=frontend`, `namespaceSelector name=monitoring AND podSelector <all>`.
     pub fn describe(&self) -> String {
         match self {
-            Peer::Pods {
-                namespaces: NamespaceScope::Own(ns),
-                pods,
-            } => format!("pods {} in namespace {ns}", describe_selector(pods)),
-            Peer::Pods {
-                namespaces: NamespaceScope::Matching(ns),
-                pods,
-            } if pods.is_everything() => {
+            Peer::Pods { namespaces: NamespaceScope::Own(ns), pods } => {
+                format!("pods {} in namespace {ns}", describe_selector(pods))
+            }
+            Peer::Pods { namespaces: NamespaceScope::Matching(ns), pods } if pods.is_everything() => {
                 format!("every pod in namespaces {}", describe_selector(ns))
             }
-            Peer::Pods {
-                namespaces: NamespaceScope::Matching(ns),
-                pods,
-            } => format!(
-                "pods {} in namespaces {}",
-                describe_selector(pods),
-                describe_selector(ns)
-            ),
+            Peer::Pods { namespaces: NamespaceScope::Matching(ns), pods } => {
+                format!("pods {} in namespaces {}", describe_selector(pods), describe_selector(ns))
+            }
             Peer::IpBlock { cidr, except } if except.is_empty() => format!("ipBlock {cidr}"),
             Peer::IpBlock { cidr, except } => {
                 let except: Vec<String> = except.iter().map(ToString::to_string).collect();
@@ -363,28 +293,14 @@ impl Peer {
     /// Why the peer does not match a remote pod or address, for a denial's explanation.
     pub fn why_not(&self, cluster: &Cluster, remote: &Remote<'_>) -> String {
         match (self, remote) {
-            (
-                Peer::Pods { namespaces, pods },
-                Remote::Pod {
-                    pod,
-                    namespace_labels,
-                    ..
-                },
-            ) => {
+            (Peer::Pods { namespaces, pods }, Remote::Pod { pod, namespace_labels, .. }) => {
                 let mut reasons = Vec::new();
                 match namespaces {
                     NamespaceScope::Own(ns) if pod.namespace != *ns => {
-                        reasons.push(format!(
-                            "the pod is in namespace {}, not {ns}",
-                            pod.namespace
-                        ));
+                        reasons.push(format!("the pod is in namespace {}, not {ns}", pod.namespace));
                     }
                     NamespaceScope::Matching(selector) if !selector.matches(namespace_labels) => {
-                        let matching = cluster
-                            .namespaces
-                            .values()
-                            .filter(|n| selector.matches(&n.labels))
-                            .count();
+                        let matching = cluster.namespaces.values().filter(|n| selector.matches(&n.labels)).count();
                         let mut reason = format!(
                             "namespaceSelector {selector} does not match namespace {} ({})",
                             pod.namespace,
@@ -412,9 +328,7 @@ impl Peer {
                 format!("{range} is outside the cluster, and a pod selector only matches pods")
             }
             (Peer::IpBlock { cidr, except }, Remote::Pod { ip, .. }) => match ip {
-                None => format!(
-                    "ipBlock {cidr} is matched against pod IPs, and this pod's IP is not known offline"
-                ),
+                None => format!("ipBlock {cidr} is matched against pod IPs, and this pod's IP is not known offline"),
                 Some(ip) if except.iter().any(|e| e.range().contains(*ip)) => {
                     format!("{ip} is in an except range of {cidr}")
                 }
@@ -443,22 +357,14 @@ pub fn name_label_hint(selector: &Selector) -> Option<String> {
 }
 
 fn describe_selector(selector: &Selector) -> String {
-    if selector.is_everything() {
-        "<all>".into()
-    } else {
-        selector.to_string()
-    }
+    if selector.is_everything() { "<all>".into() } else { selector.to_string() }
 }
 
 fn format_labels(labels: &Labels) -> String {
     if labels.is_empty() {
         return "no labels".into();
     }
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 impl PortMatch {
@@ -490,9 +396,7 @@ impl Rule {
         if self.ports.is_empty() {
             return Connections::all();
         }
-        self.ports.iter().fold(Connections::none(), |acc, port| {
-            acc.union(&port.connections(destination))
-        })
+        self.ports.iter().fold(Connections::none(), |acc, port| acc.union(&port.connections(destination)))
     }
 
     /// Whether any peer of the rule matches the remote end (a rule without peers matches every peer).
@@ -500,10 +404,7 @@ impl Rule {
         if self.peers.is_empty() {
             return Some(None);
         }
-        self.peers
-            .iter()
-            .position(|p| p.matches(cluster, remote))
-            .map(Some)
+        self.peers.iter().position(|p| p.matches(cluster, remote)).map(Some)
     }
 }
 
@@ -538,11 +439,7 @@ pub struct PolicyMiss {
 }
 
 /// The pod named ports resolve on: the local pod for ingress, the remote pod for egress (none outside the cluster).
-fn destination_pod<'a>(
-    direction: Direction,
-    local: &'a Pod,
-    remote: &Remote<'a>,
-) -> Option<&'a Pod> {
+fn destination_pod<'a>(direction: Direction, local: &'a Pod, remote: &Remote<'a>) -> Option<&'a Pod> {
     match (direction, remote) {
         (Direction::Ingress, _) => Some(local),
         (Direction::Egress, Remote::Pod { pod, .. }) => Some(*pod),
@@ -576,13 +473,7 @@ pub fn judge(
     let destination = destination_pod(direction, local_pod, remote);
     let isolating = isolating_policies(cluster, local_pod, direction);
     if isolating.is_empty() {
-        return DirectionVerdict {
-            direction,
-            allowed: true,
-            isolating,
-            allowed_by: None,
-            misses: Vec::new(),
-        };
+        return DirectionVerdict { direction, allowed: true, isolating, allowed_by: None, misses: Vec::new() };
     }
     let mut misses = Vec::new();
     for &id in &isolating {
@@ -596,11 +487,7 @@ pub fn judge(
                     direction,
                     allowed: true,
                     isolating,
-                    allowed_by: Some(RuleRef {
-                        policy: id,
-                        rule: index,
-                        peer,
-                    }),
+                    allowed_by: Some(RuleRef { policy: id, rule: index, peer }),
                     misses: Vec::new(),
                 };
             }
@@ -608,11 +495,7 @@ pub fn judge(
             let mut why = Vec::new();
             if peer.is_none() {
                 for (peer_index, p) in rule.peers.iter().enumerate() {
-                    why.push(format!(
-                        "{field}[{peer_index}] {}: {}",
-                        p.describe(),
-                        p.why_not(cluster, remote)
-                    ));
+                    why.push(format!("{field}[{peer_index}] {}: {}", p.describe(), p.why_not(cluster, remote)));
                 }
             }
             if !allows_port {
@@ -620,10 +503,7 @@ pub fn judge(
                 let named_unresolved = rule.ports.iter().any(|p| {
                     matches!(p, PortMatch::Named { protocol: proto, name } if destination.is_none_or(|d| d.named_port(name, *proto).is_none()))
                 });
-                let mut reason = format!(
-                    "ports {} do not include {protocol} {port}",
-                    ports.join(", ")
-                );
+                let mut reason = format!("ports {} do not include {protocol} {port}", ports.join(", "));
                 if named_unresolved {
                     reason.push_str(" (a named port resolves on the destination pod, which does not declare it)");
                 }
@@ -631,18 +511,9 @@ pub fn judge(
             }
             rule_misses.push(format!("{list}[{index}]: {}", why.join("; ")));
         }
-        misses.push(PolicyMiss {
-            policy: id,
-            rules: rule_misses,
-        });
+        misses.push(PolicyMiss { policy: id, rules: rule_misses });
     }
-    DirectionVerdict {
-        direction,
-        allowed: false,
-        isolating,
-        allowed_by: None,
-        misses,
-    }
+    DirectionVerdict { direction, allowed: false, isolating, allowed_by: None, misses }
 }
 
 /// Both halves of a flow from one pod to another pod (after DNAT), on one port.
@@ -659,27 +530,13 @@ impl FlowVerdict {
 }
 
 /// What ipBlocks see as a pod's address.
-pub fn remote_pod<'a>(
-    cluster: &'a Cluster,
-    pod: PodId,
-    namespace_labels: &'a Labels,
-) -> Remote<'a> {
+pub fn remote_pod<'a>(cluster: &'a Cluster, pod: PodId, namespace_labels: &'a Labels) -> Remote<'a> {
     let pod = cluster.pod(pod);
-    Remote::Pod {
-        pod,
-        namespace_labels,
-        ip: pod.observed_ip,
-    }
+    Remote::Pod { pod, namespace_labels, ip: pod.observed_ip }
 }
 
 /// Judges a pod-to-pod flow: the source's egress, then the destination's ingress.
-pub fn judge_pods(
-    cluster: &Cluster,
-    source: PodId,
-    destination: PodId,
-    protocol: Protocol,
-    port: u16,
-) -> FlowVerdict {
+pub fn judge_pods(cluster: &Cluster, source: PodId, destination: PodId, protocol: Protocol, port: u16) -> FlowVerdict {
     let source_ns = cluster.namespace_labels(&cluster.pod(source).namespace);
     let destination_ns = cluster.namespace_labels(&cluster.pod(destination).namespace);
     FlowVerdict {
@@ -703,12 +560,7 @@ pub fn judge_pods(
 }
 
 /// The connections one direction allows between `local` and `remote`: the union over isolating policies' rules.
-pub fn allowed_connections(
-    cluster: &Cluster,
-    direction: Direction,
-    local: PodId,
-    remote: &Remote<'_>,
-) -> Connections {
+pub fn allowed_connections(cluster: &Cluster, direction: Direction, local: PodId, remote: &Remote<'_>) -> Connections {
     let local_pod = cluster.pod(local);
     let destination = destination_pod(direction, local_pod, remote);
     let isolating = isolating_policies(cluster, local_pod, direction);

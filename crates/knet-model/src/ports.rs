@@ -72,9 +72,7 @@ impl PortRanges {
     }
 
     pub fn all() -> PortRanges {
-        PortRanges {
-            ranges: vec![(MIN_PORT, MAX_PORT)],
-        }
+        PortRanges { ranges: vec![(MIN_PORT, MAX_PORT)] }
     }
 
     /// The ports `low..=high`; empty when `low > high`.
@@ -83,9 +81,7 @@ impl PortRanges {
         if low > high {
             return PortRanges::empty();
         }
-        PortRanges {
-            ranges: vec![(low, high)],
-        }
+        PortRanges { ranges: vec![(low, high)] }
     }
 
     pub fn single(port: u16) -> PortRanges {
@@ -101,9 +97,7 @@ impl PortRanges {
     }
 
     pub fn contains(&self, port: u16) -> bool {
-        self.ranges
-            .iter()
-            .any(|&(low, high)| low <= port && port <= high)
+        self.ranges.iter().any(|&(low, high)| low <= port && port <= high)
     }
 
     pub fn ranges(&self) -> &[(u16, u16)] {
@@ -173,9 +167,7 @@ impl Connections {
     }
 
     pub fn all() -> Connections {
-        Connections {
-            by_protocol: [PortRanges::all(), PortRanges::all(), PortRanges::all()],
-        }
+        Connections { by_protocol: [PortRanges::all(), PortRanges::all(), PortRanges::all()] }
     }
 
     pub fn of(protocol: Protocol, ports: PortRanges) -> Connections {
@@ -205,17 +197,11 @@ impl Connections {
     }
 
     pub fn union(&self, other: &Connections) -> Connections {
-        Connections {
-            by_protocol: std::array::from_fn(|i| self.by_protocol[i].union(&other.by_protocol[i])),
-        }
+        Connections { by_protocol: std::array::from_fn(|i| self.by_protocol[i].union(&other.by_protocol[i])) }
     }
 
     pub fn intersection(&self, other: &Connections) -> Connections {
-        Connections {
-            by_protocol: std::array::from_fn(|i| {
-                self.by_protocol[i].intersection(&other.by_protocol[i])
-            }),
-        }
+        Connections { by_protocol: std::array::from_fn(|i| self.by_protocol[i].intersection(&other.by_protocol[i])) }
     }
 }
 
@@ -257,19 +243,12 @@ mod tests {
             .union(&Connections::of(Protocol::Tcp, PortRanges::range(1, 79)));
         assert_eq!(c.to_string(), "TCP 1-79,8000,8090,UDP 53");
         assert_eq!(Connections::all().to_string(), "All Connections");
-        assert_eq!(
-            PortRanges::range(1, 80)
-                .union(&PortRanges::range(81, 90))
-                .to_string(),
-            "1-90"
-        );
+        assert_eq!(PortRanges::range(1, 80).union(&PortRanges::range(81, 90)).to_string(), "1-90");
     }
 
     fn arb_ranges() -> impl Strategy<Value = PortRanges> {
         proptest::collection::vec((1u16..200, 0u16..20), 0..5).prop_map(|v| {
-            v.into_iter().fold(PortRanges::empty(), |acc, (low, len)| {
-                acc.union(&PortRanges::range(low, low + len))
-            })
+            v.into_iter().fold(PortRanges::empty(), |acc, (low, len)| acc.union(&PortRanges::range(low, low + len)))
         })
     }
 

@@ -56,12 +56,8 @@ pub enum DnsPolicy {
 }
 
 impl DnsPolicy {
-    pub const ALL: [DnsPolicy; 4] = [
-        DnsPolicy::ClusterFirst,
-        DnsPolicy::ClusterFirstWithHostNet,
-        DnsPolicy::Default,
-        DnsPolicy::None,
-    ];
+    pub const ALL: [DnsPolicy; 4] =
+        [DnsPolicy::ClusterFirst, DnsPolicy::ClusterFirstWithHostNet, DnsPolicy::Default, DnsPolicy::None];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,21 +89,14 @@ pub struct ResolvConf {
 impl ResolvConf {
     /// The `ndots` the resolver uses: the last `ndots:n` option (glibc reads `n` like `atoi` and caps it at 15), or 1.
     pub fn ndots(&self) -> u8 {
-        let last = self
-            .options
-            .iter()
-            .rev()
-            .find_map(|(name, value)| (name == "ndots").then_some(value.as_deref()).flatten());
+        let last =
+            self.options.iter().rev().find_map(|(name, value)| (name == "ndots").then_some(value.as_deref()).flatten());
         last.map_or(DEFAULT_NDOTS, parse_ndots)
     }
 
     /// The value of an option: `None` when absent, `Some(None)` for a flag such as `edns0`.
     pub fn option(&self, name: &str) -> Option<Option<&str>> {
-        self.options
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_deref())
+        self.options.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_deref())
     }
 
     /// The file on one line: `search a b; ndots:5; nameserver 10.96.0.10`.
@@ -144,17 +133,11 @@ impl ResolvConf {
 
 /// `atoi`, as glibc reads `ndots:n`: leading digits, anything else 0, capped at 15.
 fn parse_ndots(value: &str) -> u8 {
-    let digits: String = value
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return 0;
     }
-    digits.parse::<u64>().map_or(MAX_NDOTS, |n| {
-        u8::try_from(n.min(MAX_NDOTS.into())).unwrap_or(MAX_NDOTS)
-    })
+    digits.parse::<u64>().map_or(MAX_NDOTS, |n| u8::try_from(n.min(MAX_NDOTS.into())).unwrap_or(MAX_NDOTS))
 }
 
 /// The file as `cat /etc/resolv.conf` shows it in the pod (the container runtime writes it in this order).
@@ -183,19 +166,10 @@ pub enum ResolvError {
     UnsupportedPolicy { pod: String, policy: String },
     /// A field the policy needs is missing (`dnsPolicy: None` needs `dnsConfig.nameservers`), or an option has no name.
     #[error("pod \"{pod}\": {field}: Required value: {message}")]
-    Required {
-        pod: String,
-        field: String,
-        message: String,
-    },
+    Required { pod: String, field: String, message: String },
     /// A `dnsConfig` value the API server's validation rejects.
     #[error("pod \"{pod}\": {field}: Invalid value: {value}: {message}")]
-    Invalid {
-        pod: String,
-        field: String,
-        value: String,
-        message: String,
-    },
+    Invalid { pod: String, field: String, value: String, message: String },
 }
 
 /// The resolv.conf kubelet writes for `pod`.
@@ -207,18 +181,13 @@ pub enum ResolvError {
 /// options merged by name with `dnsConfig` winning. Kubelet then keeps 3 nameservers and 32 search domains (2048
 /// characters), recording what it dropped in [`ResolvConf::warnings`].
 pub fn resolv_conf(cluster: &Cluster, pod: &Pod) -> Result<ResolvConf, ResolvError> {
-    let policy =
-        DnsPolicy::parse(&pod.dns_policy).ok_or_else(|| ResolvError::UnsupportedPolicy {
-            pod: pod.qualified_name(),
-            policy: pod.dns_policy.clone(),
-        })?;
+    let policy = DnsPolicy::parse(&pod.dns_policy)
+        .ok_or_else(|| ResolvError::UnsupportedPolicy { pod: pod.qualified_name(), policy: pod.dns_policy.clone() })?;
     validate_dns_config(pod, policy)?;
     let config = &cluster.config;
     let mut conf = match policy {
         DnsPolicy::ClusterFirst if pod.host_network => host_resolv_conf(config),
-        DnsPolicy::ClusterFirst | DnsPolicy::ClusterFirstWithHostNet => {
-            cluster_first(config, &pod.namespace)
-        }
+        DnsPolicy::ClusterFirst | DnsPolicy::ClusterFirstWithHostNet => cluster_first(config, &pod.namespace),
         DnsPolicy::Default => host_resolv_conf(config),
         DnsPolicy::None => ResolvConf::default(),
     };
@@ -239,11 +208,8 @@ fn host_resolv_conf(config: &ClusterConfig) -> ResolvConf {
 }
 
 fn host_searches(config: &ClusterConfig) -> Vec<String> {
-    let searches = config
-        .host_search
-        .iter()
-        .map(|s| s.trim().trim_end_matches('.').to_owned())
-        .filter(|s| !s.is_empty());
+    let searches =
+        config.host_search.iter().map(|s| s.trim().trim_end_matches('.').to_owned()).filter(|s| !s.is_empty());
     without_duplicates(searches)
 }
 
@@ -251,11 +217,7 @@ fn cluster_first(config: &ClusterConfig, namespace: &str) -> ResolvConf {
     let domain = config.domain.trim_end_matches('.');
     let mut searches = Vec::new();
     if !domain.is_empty() {
-        searches.extend([
-            format!("{namespace}.svc.{domain}"),
-            format!("svc.{domain}"),
-            domain.to_owned(),
-        ]);
+        searches.extend([format!("{namespace}.svc.{domain}"), format!("svc.{domain}"), domain.to_owned()]);
     }
     searches.extend(host_searches(config));
     ResolvConf {
@@ -324,9 +286,7 @@ fn without_duplicates<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T
 /// The API server's `validatePodDNSConfig`: a pod failing it is never created, so it has no resolv.conf. The first
 /// problem is reported.
 fn validate_dns_config(pod: &Pod, policy: DnsPolicy) -> Result<(), ResolvError> {
-    let errors = FieldErrors {
-        pod: pod.qualified_name(),
-    };
+    let errors = FieldErrors { pod: pod.qualified_name() };
     let Some(config) = &pod.dns_config else {
         if policy == DnsPolicy::None {
             let message = "must provide `dnsConfig` when `dnsPolicy` is None";
@@ -342,13 +302,9 @@ fn validate_dns_config(pod: &Pod, policy: DnsPolicy) -> Result<(), ResolvError> 
     validate_nameservers(&errors, nameservers)?;
     validate_searches(&errors, config.searches.as_deref().unwrap_or_default())?;
     let options = config.options.iter().flatten();
-    let unnamed = options
-        .enumerate()
-        .find(|(_, o)| o.name.as_deref().unwrap_or_default().is_empty());
+    let unnamed = options.enumerate().find(|(_, o)| o.name.as_deref().unwrap_or_default().is_empty());
     match unnamed {
-        Some((i, _)) => {
-            Err(errors.required(format!("spec.dnsConfig.options[{i}]"), "must not be empty"))
-        }
+        Some((i, _)) => Err(errors.required(format!("spec.dnsConfig.options[{i}]"), "must not be empty")),
         None => Ok(()),
     }
 }
@@ -358,10 +314,7 @@ fn validate_nameservers(errors: &FieldErrors, nameservers: &[String]) -> Result<
         let message = format!("must not have more than {MAX_NAMESERVERS} nameservers");
         return Err(errors.invalid("spec.dnsConfig.nameservers", nameservers, message));
     }
-    let not_ip = nameservers
-        .iter()
-        .enumerate()
-        .find(|(_, ns)| ns.parse::<IpAddr>().is_err());
+    let not_ip = nameservers.iter().enumerate().find(|(_, ns)| ns.parse::<IpAddr>().is_err());
     match not_ip {
         Some((i, ns)) => {
             let message = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
@@ -377,16 +330,12 @@ fn validate_searches(errors: &FieldErrors, searches: &[String]) -> Result<(), Re
         return Err(errors.invalid("spec.dnsConfig.searches", searches, message));
     }
     if searches.join(" ").len() > MAX_SEARCH_LIST_CHARS {
-        let message = format!(
-            "must not have more than {MAX_SEARCH_LIST_CHARS} characters (including spaces) in the search list"
-        );
+        let message =
+            format!("must not have more than {MAX_SEARCH_LIST_CHARS} characters (including spaces) in the search list");
         return Err(errors.invalid("spec.dnsConfig.searches", searches, message));
     }
     // A trailing dot is allowed: the domain is then absolute.
-    let invalid = searches
-        .iter()
-        .enumerate()
-        .find(|(_, s)| !is_dns1123_subdomain(s.strip_suffix('.').unwrap_or(s)));
+    let invalid = searches.iter().enumerate().find(|(_, s)| !is_dns1123_subdomain(s.strip_suffix('.').unwrap_or(s)));
     match invalid {
         Some((i, search)) => {
             let message = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' \
@@ -404,20 +353,11 @@ struct FieldErrors {
 
 impl FieldErrors {
     fn required(&self, field: impl Into<String>, message: &str) -> ResolvError {
-        ResolvError::Required {
-            pod: self.pod.clone(),
-            field: field.into(),
-            message: message.to_owned(),
-        }
+        ResolvError::Required { pod: self.pod.clone(), field: field.into(), message: message.to_owned() }
     }
 
     /// The value is printed quoted, as the API server prints it (`"dns.google"`, `["a", "b"]`).
-    fn invalid(
-        &self,
-        field: impl Into<String>,
-        value: impl fmt::Debug,
-        message: impl Into<String>,
-    ) -> ResolvError {
+    fn invalid(&self, field: impl Into<String>, value: impl fmt::Debug, message: impl Into<String>) -> ResolvError {
         ResolvError::Invalid {
             pod: self.pod.clone(),
             field: field.into(),
@@ -433,9 +373,7 @@ fn is_dns1123_subdomain(value: &str) -> bool {
         let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
         let bytes = label.as_bytes();
         match (bytes.first(), bytes.last()) {
-            (Some(&first), Some(&last)) => {
-                alnum(first) && alnum(last) && bytes.iter().all(|&b| alnum(b) || b == b'-')
-            }
+            (Some(&first), Some(&last)) => alnum(first) && alnum(last) && bytes.iter().all(|&b| alnum(b) || b == b'-'),
             _ => false,
         }
     };

@@ -35,9 +35,7 @@ impl Requirement {
     fn matches(&self, labels: &Labels) -> bool {
         match self {
             Requirement::In { key, values } => labels.get(key).is_some_and(|v| values.contains(v)),
-            Requirement::NotIn { key, values } => {
-                labels.get(key).is_none_or(|v| !values.contains(v))
-            }
+            Requirement::NotIn { key, values } => labels.get(key).is_none_or(|v| !values.contains(v)),
             Requirement::Exists { key } => labels.contains_key(key),
             Requirement::DoesNotExist { key } => !labels.contains_key(key),
         }
@@ -54,9 +52,7 @@ pub struct Selector {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectorError {
     /// `matchExpressions[i].operator` is not one of In, NotIn, Exists, DoesNotExist.
-    #[error(
-        "matchExpressions[{index}].operator: Invalid value: {operator:?}: not a valid selector operator"
-    )]
+    #[error("matchExpressions[{index}].operator: Invalid value: {operator:?}: not a valid selector operator")]
     UnknownOperator { index: usize, operator: String },
 }
 
@@ -70,10 +66,7 @@ impl Selector {
     pub fn from_map(labels: &BTreeMap<String, String>) -> Selector {
         let requirements = labels
             .iter()
-            .map(|(key, value)| Requirement::In {
-                key: key.clone(),
-                values: vec![value.clone()],
-            })
+            .map(|(key, value)| Requirement::In { key: key.clone(), values: vec![value.clone()] })
             .collect();
         Selector::normalized(requirements)
     }
@@ -82,10 +75,7 @@ impl Selector {
     pub fn from_label_selector(selector: &LabelSelector) -> Result<Selector, SelectorError> {
         let mut requirements = Vec::new();
         for (key, value) in selector.match_labels.iter().flatten() {
-            requirements.push(Requirement::In {
-                key: key.clone(),
-                values: vec![value.clone()],
-            });
+            requirements.push(Requirement::In { key: key.clone(), values: vec![value.clone()] });
         }
         for (index, expression) in selector.match_expressions.iter().flatten().enumerate() {
             let key = expression.key.clone();
@@ -98,10 +88,7 @@ impl Selector {
                 "Exists" => Requirement::Exists { key },
                 "DoesNotExist" => Requirement::DoesNotExist { key },
                 other => {
-                    return Err(SelectorError::UnknownOperator {
-                        index,
-                        operator: other.to_owned(),
-                    });
+                    return Err(SelectorError::UnknownOperator { index, operator: other.to_owned() });
                 }
             });
         }
@@ -140,13 +127,9 @@ impl fmt::Display for Selector {
                 f.write_str(",")?;
             }
             match requirement {
-                Requirement::In { key, values } if values.len() == 1 => {
-                    write!(f, "{key}={}", values[0])?
-                }
+                Requirement::In { key, values } if values.len() == 1 => write!(f, "{key}={}", values[0])?,
                 Requirement::In { key, values } => write!(f, "{key} in ({})", values.join(","))?,
-                Requirement::NotIn { key, values } => {
-                    write!(f, "{key} notin ({})", values.join(","))?
-                }
+                Requirement::NotIn { key, values } => write!(f, "{key} notin ({})", values.join(","))?,
                 Requirement::Exists { key } => write!(f, "{key}")?,
                 Requirement::DoesNotExist { key } => write!(f, "!{key}")?,
             }
@@ -162,10 +145,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn expr(key: &str, operator: &str, values: &[&str]) -> LabelSelectorRequirement {
@@ -188,25 +168,12 @@ mod tests {
             ]),
         })
         .unwrap();
-        assert_eq!(
-            selector.to_string(),
-            "app=web,env notin (prod),!legacy,team,tier in (a,b)"
-        );
+        assert_eq!(selector.to_string(), "app=web,env notin (prod),!legacy,team,tier in (a,b)");
         assert!(selector.matches(&labels(&[("app", "web"), ("tier", "a"), ("team", "x")])));
         // NotIn is satisfied by an absent key, and violated by a listed value.
-        assert!(!selector.matches(&labels(&[
-            ("app", "web"),
-            ("tier", "a"),
-            ("team", "x"),
-            ("env", "prod")
-        ])));
+        assert!(!selector.matches(&labels(&[("app", "web"), ("tier", "a"), ("team", "x"), ("env", "prod")])));
         assert!(!selector.matches(&labels(&[("app", "web"), ("tier", "c"), ("team", "x")])));
-        assert!(!selector.matches(&labels(&[
-            ("app", "web"),
-            ("tier", "a"),
-            ("team", "x"),
-            ("legacy", "")
-        ])));
+        assert!(!selector.matches(&labels(&[("app", "web"), ("tier", "a"), ("team", "x"), ("legacy", "")])));
         assert!(!selector.matches(&labels(&[("app", "web"), ("tier", "a")])));
     }
 

@@ -123,11 +123,7 @@ impl Service {
         origin: Origin,
         problems: &mut Vec<String>,
     ) -> Service {
-        let namespace = service
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into());
+        let namespace = service.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let name = service.metadata.name.clone().unwrap_or_default();
         let spec = service.spec.clone().unwrap_or_default();
         let service_type = match spec.type_.as_deref() {
@@ -137,16 +133,12 @@ impl Service {
             _ => ServiceType::ClusterIP,
         };
         let headless = spec.cluster_ip.as_deref() == Some("None");
-        let cluster_ip = spec
-            .cluster_ip
-            .as_deref()
-            .filter(|ip| !ip.is_empty() && *ip != "None")
-            .and_then(|ip| match ip.parse() {
+        let cluster_ip =
+            spec.cluster_ip.as_deref().filter(|ip| !ip.is_empty() && *ip != "None").and_then(|ip| match ip.parse() {
                 Ok(ip) => Some(ip),
                 Err(_) => {
-                    problems.push(format!(
-                        "service \"{namespace}/{name}\": spec.clusterIP {ip:?} is not an IP address"
-                    ));
+                    problems
+                        .push(format!("service \"{namespace}/{name}\": spec.clusterIP {ip:?} is not an IP address"));
                     None
                 }
             });
@@ -162,26 +154,18 @@ impl Service {
                     port,
                     target: match &p.target_port {
                         None => TargetPort::Number(port),
-                        Some(IntOrString::Int(n)) => {
-                            TargetPort::Number(u16::try_from(*n).unwrap_or(port))
-                        }
+                        Some(IntOrString::Int(n)) => TargetPort::Number(u16::try_from(*n).unwrap_or(port)),
                         Some(IntOrString::String(s)) => match s.parse::<u16>() {
                             Ok(n) => TargetPort::Number(n),
                             Err(_) => TargetPort::Name(s.clone()),
                         },
                     },
-                    node_port: p
-                        .node_port
-                        .and_then(|n| u16::try_from(n).ok())
-                        .filter(|&n| n > 0),
+                    node_port: p.node_port.and_then(|n| u16::try_from(n).ok()).filter(|&n| n > 0),
                 })
             })
             .collect();
         let parse_ips = |ips: Option<Vec<String>>| -> Vec<IpAddr> {
-            ips.into_iter()
-                .flatten()
-                .filter_map(|ip| ip.parse().ok())
-                .collect()
+            ips.into_iter().flatten().filter_map(|ip| ip.parse().ok()).collect()
         };
         let load_balancer_ips = parse_ips(
             service
@@ -230,10 +214,7 @@ impl Service {
 
     /// Whether the Service opens NodePorts on every node.
     pub fn exposes_node_ports(&self) -> bool {
-        matches!(
-            self.service_type,
-            ServiceType::NodePort | ServiceType::LoadBalancer
-        )
+        matches!(self.service_type, ServiceType::NodePort | ServiceType::LoadBalancer)
     }
 
     pub fn qualified_name(&self) -> String {
@@ -247,32 +228,20 @@ impl Service {
         cluster.pod_ids().filter(move |&id| {
             let pod = cluster.pod(id);
             pod.namespace == namespace
-                && selector
-                    .as_ref()
-                    .is_some_and(|s| !s.is_everything() && s.matches(&pod.labels))
+                && selector.as_ref().is_some_and(|s| !s.is_everything() && s.matches(&pod.labels))
         })
     }
 
     /// Resolves a port's targetPort on one pod.
-    pub fn resolve_target(
-        &self,
-        cluster: &Cluster,
-        port: &ServicePort,
-        pod: PodId,
-    ) -> PortResolution {
+    pub fn resolve_target(&self, cluster: &Cluster, port: &ServicePort, pod: PodId) -> PortResolution {
         let pod = cluster.pod(pod);
         match &port.target {
             TargetPort::Number(n) => PortResolution::Resolved {
                 port: *n,
-                declared: pod
-                    .ports()
-                    .any(|p| p.port == *n && p.protocol == port.protocol),
+                declared: pod.ports().any(|p| p.port == *n && p.protocol == port.protocol),
             },
             TargetPort::Name(name) => match pod.named_port(name, port.protocol) {
-                Some(n) => PortResolution::Resolved {
-                    port: n,
-                    declared: true,
-                },
+                Some(n) => PortResolution::Resolved { port: n, declared: true },
                 None => PortResolution::UnknownName,
             },
         }
@@ -286,9 +255,7 @@ impl Service {
         }
         let mut endpoints = Vec::new();
         for id in self.selected_pods(cluster) {
-            let PortResolution::Resolved { port: target, .. } =
-                self.resolve_target(cluster, port, id)
-            else {
+            let PortResolution::Resolved { port: target, .. } = self.resolve_target(cluster, port, id) else {
                 continue;
             };
             let pod = cluster.pod(id);
@@ -308,10 +275,7 @@ impl Service {
 
     /// Endpoints that count for traffic and DNS: ready ones, or all when `publishNotReadyAddresses` is set.
     pub fn serving_endpoints(&self, cluster: &Cluster, port: &ServicePort) -> Vec<Endpoint> {
-        self.endpoints(cluster, port)
-            .into_iter()
-            .filter(|e| e.ready || self.publish_not_ready_addresses)
-            .collect()
+        self.endpoints(cluster, port).into_iter().filter(|e| e.ready || self.publish_not_ready_addresses).collect()
     }
 
     fn manual_endpoints(&self, cluster: &Cluster, port: &ServicePort) -> Vec<Endpoint> {
@@ -330,11 +294,7 @@ impl Service {
                     continue;
                 };
                 let ready = subset.addresses.iter().flatten().map(|a| (a, true));
-                let not_ready = subset
-                    .not_ready_addresses
-                    .iter()
-                    .flatten()
-                    .map(|a| (a, false));
+                let not_ready = subset.not_ready_addresses.iter().flatten().map(|a| (a, false));
                 for (address, is_ready) in ready.chain(not_ready) {
                     let Ok(ip) = address.ip.parse::<IpAddr>() else {
                         continue;
@@ -364,18 +324,11 @@ impl Service {
                 p.name.as_deref().filter(|n| !n.is_empty()) == port.name.as_deref()
                     && Protocol::from_field(p.protocol.as_deref()) == Some(port.protocol)
             });
-            let Some(target) = matching_port
-                .and_then(|p| p.port)
-                .and_then(|p| u16::try_from(p).ok())
-            else {
+            let Some(target) = matching_port.and_then(|p| p.port).and_then(|p| u16::try_from(p).ok()) else {
                 continue;
             };
             for endpoint in &slice.value.endpoints {
-                let ready = endpoint
-                    .conditions
-                    .as_ref()
-                    .and_then(|c| c.ready)
-                    .unwrap_or(true);
+                let ready = endpoint.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
                 for address in &endpoint.addresses {
                     let Ok(ip) = address.parse::<IpAddr>() else {
                         continue;

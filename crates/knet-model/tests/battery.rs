@@ -27,8 +27,7 @@ fn display(file: &str) -> String {
 }
 
 fn read(file: &str) -> Result<String, String> {
-    std::fs::read_to_string(battery_dir().join(file))
-        .map_err(|e| format!("{}: cannot read: {e}", display(file)))
+    std::fs::read_to_string(battery_dir().join(file)).map_err(|e| format!("{}: cannot read: {e}", display(file)))
 }
 
 /// The stems of `battery/cases/*.yaml` and `battery/cases/*.truth`, and any other file found there.
@@ -41,8 +40,7 @@ struct CaseFiles {
 
 fn case_files() -> Result<CaseFiles, String> {
     let dir = battery_dir().join("cases");
-    let entries =
-        std::fs::read_dir(&dir).map_err(|e| format!("battery/cases: cannot list: {e}"))?;
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("battery/cases: cannot list: {e}"))?;
     let mut files = CaseFiles::default();
     for entry in entries {
         let entry = entry.map_err(|e| format!("battery/cases: cannot list: {e}"))?;
@@ -95,47 +93,30 @@ fn parse_truth(path: &str, text: &str) -> Result<Vec<Table>, String> {
         match &mut current {
             None => {
                 let [header] = fields[..] else {
-                    return Err(at(format!(
-                        "expected a table header like TCP/80, found {line:?}"
-                    )));
+                    return Err(at(format!("expected a table header like TCP/80, found {line:?}")));
                 };
-                let (protocol, port) = header.split_once('/').ok_or_else(|| {
-                    at(format!(
-                        "expected a table header like TCP/80, found {header:?}"
-                    ))
-                })?;
-                let protocol: Protocol = protocol.parse().map_err(|()| {
-                    at(format!(
-                        "unknown protocol {protocol:?} (expected TCP, UDP or SCTP)"
-                    ))
-                })?;
+                let (protocol, port) = header
+                    .split_once('/')
+                    .ok_or_else(|| at(format!("expected a table header like TCP/80, found {header:?}")))?;
+                let protocol: Protocol = protocol
+                    .parse()
+                    .map_err(|()| at(format!("unknown protocol {protocol:?} (expected TCP, UDP or SCTP)")))?;
                 let port: u16 = port
                     .parse()
                     .ok()
                     .filter(|&p| p > 0)
                     .ok_or_else(|| at(format!("invalid port {port:?} (expected 1-65535)")))?;
-                if let Some(previous) = tables
-                    .iter()
-                    .find(|t| t.protocol == protocol && t.port == port)
-                {
+                if let Some(previous) = tables.iter().find(|t| t.protocol == protocol && t.port == port) {
                     return Err(at(format!(
                         "second table for {protocol}/{port} (the first is at line {})",
                         previous.line
                     )));
                 }
-                current = Some(Table {
-                    protocol,
-                    port,
-                    line: number,
-                    pods: Vec::new(),
-                    allowed: Vec::new(),
-                });
+                current = Some(Table { protocol, port, line: number, pods: Vec::new(), allowed: Vec::new() });
             }
             Some(table) if table.pods.is_empty() => {
                 if fields[0] != "-" || fields.len() < 2 {
-                    return Err(at(format!(
-                        "expected the column line \"- ns/pod ns/pod ...\", found {line:?}"
-                    )));
+                    return Err(at(format!("expected the column line \"- ns/pod ns/pod ...\", found {line:?}")));
                 }
                 let pods: Vec<String> = fields[1..].iter().map(|&p| p.to_owned()).collect();
                 for (column, pod) in pods.iter().enumerate() {
@@ -199,19 +180,12 @@ fn parse_truth(path: &str, text: &str) -> Result<Vec<Table>, String> {
 }
 
 fn finish_table(path: &str, table: Table) -> Result<Table, String> {
-    let header = format!(
-        "{path}:{}: table {}/{}",
-        table.line, table.protocol, table.port
-    );
+    let header = format!("{path}:{}: table {}/{}", table.line, table.protocol, table.port);
     if table.pods.is_empty() {
         return Err(format!("{header} has no column line"));
     }
     if table.allowed.len() != table.pods.len() {
-        return Err(format!(
-            "{header} has {} rows for {} columns",
-            table.allowed.len(),
-            table.pods.len()
-        ));
+        return Err(format!("{header} has {} rows for {} columns", table.allowed.len(), table.pods.len()));
     }
     Ok(table)
 }
@@ -222,11 +196,7 @@ fn finish_table(path: &str, table: Table) -> Result<Table, String> {
 /// What identifies an object for replacement: kind, namespace (empty when cluster-scoped) and name.
 fn identity(manifest: &Manifest) -> (String, String, String) {
     let object = &manifest.object;
-    (
-        object.kind_name().to_owned(),
-        object.namespace().unwrap_or_default().to_owned(),
-        object.name().to_owned(),
-    )
+    (object.kind_name().to_owned(), object.namespace().unwrap_or_default().to_owned(), object.name().to_owned())
 }
 
 fn load(file: &str) -> Result<Vec<Manifest>, String> {
@@ -256,33 +226,19 @@ fn admit(base: &[Manifest], case: Vec<Manifest>) -> Result<Vec<Manifest>, String
         if !errors.is_empty() {
             let (kind, namespace, name) = identity(manifest);
             let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            invalid.push(format!(
-                "{}: {kind} {namespace}/{name} is invalid: {}",
-                manifest.origin,
-                errors.join("; ")
-            ));
+            invalid.push(format!("{}: {kind} {namespace}/{name} is invalid: {}", manifest.origin, errors.join("; ")));
         }
     }
-    if invalid.is_empty() {
-        Ok(manifests)
-    } else {
-        Err(invalid.join("\n"))
-    }
+    if invalid.is_empty() { Ok(manifests) } else { Err(invalid.join("\n")) }
 }
 
 fn build(manifests: &[Manifest]) -> Result<Cluster, String> {
-    let config = ClusterConfig {
-        system_objects: false,
-        ..ClusterConfig::default()
-    };
+    let config = ClusterConfig { system_objects: false, ..ClusterConfig::default() };
     let cluster = Cluster::build(config, manifests);
     if cluster.problems.is_empty() {
         Ok(cluster)
     } else {
-        Err(format!(
-            "the model reports problems:\n  {}",
-            cluster.problems.join("\n  ")
-        ))
+        Err(format!("the model reports problems:\n  {}", cluster.problems.join("\n  ")))
     }
 }
 
@@ -320,54 +276,30 @@ fn run_case(base: &[Manifest], stem: &str) -> Result<(), String> {
             })
             .collect();
         if ids.len() != table.pods.len() {
-            let _ = writeln!(
-                report,
-                "{at}: some pods of the table are not in the cluster"
-            );
+            let _ = writeln!(report, "{at}: some pods of the table are not in the cluster");
             continue;
         }
         let (protocol, port) = (table.protocol, table.port);
         let judged: Vec<Vec<bool>> = ids
             .iter()
-            .map(|&src| {
-                ids.iter()
-                    .map(|&dst| judge_pods(&cluster, src, dst, protocol, port).allowed())
-                    .collect()
-            })
+            .map(|&src| ids.iter().map(|&dst| judge_pods(&cluster, src, dst, protocol, port).allowed()).collect())
             .collect();
         let computed: Vec<Vec<bool>> = ids
             .iter()
             .map(|&src| {
-                ids.iter()
-                    .map(|&dst| {
-                        matrix
-                            .between(Node::Pod(src), Node::Pod(dst))
-                            .allows(protocol, port)
-                    })
-                    .collect()
+                ids.iter().map(|&dst| matrix.between(Node::Pod(src), Node::Pod(dst)).allows(protocol, port)).collect()
             })
             .collect();
         if judged == table.allowed && computed == table.allowed {
             continue;
         }
-        report.push_str(&describe_mismatch(
-            &cluster, &at, table, &ids, &judged, &computed,
-        ));
+        report.push_str(&describe_mismatch(&cluster, &at, table, &ids, &judged, &computed));
     }
-    if report.is_empty() {
-        Ok(())
-    } else {
-        Err(report)
-    }
+    if report.is_empty() { Ok(()) } else { Err(report) }
 }
 
 /// Renders a table as the `.truth` format does, marking with `!` each cell that differs from `expected`.
-fn render(
-    title: &str,
-    pods: &[String],
-    cells: &[Vec<bool>],
-    expected: &[Vec<bool>],
-) -> Vec<String> {
+fn render(title: &str, pods: &[String], cells: &[Vec<bool>], expected: &[Vec<bool>]) -> Vec<String> {
     let width = pods.iter().map(String::len).max().unwrap_or(1) + 1;
     let mut lines = vec![title.to_owned()];
     let mut header = format!("{:<w$}", "-", w = width + 2);
@@ -378,11 +310,7 @@ fn render(
     for (row, pod) in pods.iter().enumerate() {
         let mut line = format!("{pod:<w$}", w = width + 2);
         for (column, &allowed) in cells[row].iter().enumerate() {
-            let mark = if allowed == expected[row][column] {
-                ""
-            } else {
-                "!"
-            };
+            let mark = if allowed == expected[row][column] { "" } else { "!" };
             let cell = format!("{}{mark}", if allowed { "." } else { "X" });
             let _ = write!(line, "{cell:<width$}");
         }
@@ -399,11 +327,7 @@ fn describe_direction(cluster: &Cluster, verdict: &DirectionVerdict) -> String {
     if let Some(by) = verdict.allowed_by {
         let policy = &cluster.policies[by.policy.0];
         let list = direction.to_lowercase();
-        return format!(
-            "{direction}: allowed by {} {list}[{}]",
-            policy.qualified_name(),
-            by.rule
-        );
+        return format!("{direction}: allowed by {} {list}[{}]", policy.qualified_name(), by.rule);
     }
     let misses: Vec<String> = verdict
         .misses
@@ -433,18 +357,10 @@ fn describe_mismatch(
     let columns = [
         render("expected", &table.pods, &table.allowed, &table.allowed),
         render("policy::judge_pods", &table.pods, judged, &table.allowed),
-        render(
-            "Connectivity::between",
-            &table.pods,
-            computed,
-            &table.allowed,
-        ),
+        render("Connectivity::between", &table.pods, computed, &table.allowed),
     ];
     let width = columns.iter().flatten().map(String::len).max().unwrap_or(0) + 4;
-    let mut out = format!(
-        "{}/{}: the model disagrees with {at} (cells marked !)\n",
-        table.protocol, table.port
-    );
+    let mut out = format!("{}/{}: the model disagrees with {at} (cells marked !)\n", table.protocol, table.port);
     let [expected, judged_lines, computed_lines] = &columns;
     for ((expected, judged), computed) in expected.iter().zip(judged_lines).zip(computed_lines) {
         let _ = writeln!(out, "  {expected:<width$}{judged:<width$}{computed}");
@@ -497,9 +413,7 @@ fn every_case_has_a_truth_file_and_a_leading_comment() {
         problems.push(format!("battery/cases/{stem}.truth has no {stem}.yaml"));
     }
     for stray in &files.stray {
-        problems.push(format!(
-            "battery/cases/{stray} is neither a case (.yaml) nor a truth file (.truth)"
-        ));
+        problems.push(format!("battery/cases/{stray} is neither a case (.yaml) nor a truth file (.truth)"));
     }
     for stem in &files.yaml {
         let file = format!("cases/{stem}.yaml");
@@ -513,10 +427,7 @@ fn every_case_has_a_truth_file_and_a_leading_comment() {
         }
     }
     if files.yaml.len() < 35 {
-        problems.push(format!(
-            "the battery has {} cases; it should keep at least 35",
-            files.yaml.len()
-        ));
+        problems.push(format!("the battery has {} cases; it should keep at least 35", files.yaml.len()));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -556,14 +467,8 @@ fn truth_parser_reports_malformed_files_with_their_line() {
     let good = "# comment\n\nTCP/80\n-   x/a x/b\nx/a .   X\nx/b X   .\n\nUDP/81\n- x/a x/b\nx/a . .\nx/b . .\n";
     let tables = parse_truth("t", good).expect("a well-formed file parses");
     assert_eq!(tables.len(), 2);
-    assert_eq!(
-        (tables[0].protocol, tables[0].port, tables[0].line),
-        (Protocol::Tcp, 80, 3)
-    );
-    assert_eq!(
-        tables[0].allowed,
-        vec![vec![true, false], vec![false, true]]
-    );
+    assert_eq!((tables[0].protocol, tables[0].port, tables[0].line), (Protocol::Tcp, 80, 3));
+    assert_eq!(tables[0].allowed, vec![vec![true, false], vec![false, true]]);
     assert_eq!((tables[1].protocol, tables[1].port), (Protocol::Udp, 81));
 
     let cases = [
@@ -574,32 +479,19 @@ fn truth_parser_reports_malformed_files_with_their_line() {
         ("TCP/80\nx/a x/b\n", "t:2: expected the column line"),
         ("TCP/80\n- x/a x/a\n", "t:2: column \"x/a\" appears twice"),
         ("TCP/80\n- x/a\nx/a ?\n", "t:3: cell x/a -> x/a is \"?\""),
-        (
-            "TCP/80\n- x/a x/b\nx/a .\n",
-            "t:3: row \"x/a\" has 1 cells for 2 columns",
-        ),
+        ("TCP/80\n- x/a x/b\nx/a .\n", "t:3: row \"x/a\" has 1 cells for 2 columns"),
         ("TCP/80\n- x/a x/b\nx/b . .\n", "t:3: row 1 is \"x/b\""),
-        (
-            "TCP/80\n- x/a\nx/a .\nx/a .\n",
-            "t:4: more rows than the 1 columns",
-        ),
-        (
-            "TCP/80\n- x/a x/b\nx/a . .\n",
-            "t:1: table TCP/80 has 1 rows for 2 columns",
-        ),
+        ("TCP/80\n- x/a\nx/a .\nx/a .\n", "t:4: more rows than the 1 columns"),
+        ("TCP/80\n- x/a x/b\nx/a . .\n", "t:1: table TCP/80 has 1 rows for 2 columns"),
         ("TCP/80\n\n", "t:1: table TCP/80 has no column line"),
-        (
-            "TCP/80\n- x/a\nx/a .\n\nTCP/80\n- x/a\nx/a .\n",
-            "t:5: second table for TCP/80",
-        ),
+        ("TCP/80\n- x/a\nx/a .\n\nTCP/80\n- x/a\nx/a .\n", "t:5: second table for TCP/80"),
     ];
     for (text, message) in cases {
         match parse_truth("t", text) {
             Ok(tables) => panic!("{text:?} parsed as {tables:?}; expected an error {message:?}"),
-            Err(error) => assert!(
-                error.starts_with(message),
-                "{text:?}: error {error:?} does not start with {message:?}"
-            ),
+            Err(error) => {
+                assert!(error.starts_with(message), "{text:?}: error {error:?} does not start with {message:?}")
+            }
         }
     }
 }

@@ -14,15 +14,14 @@
 //! Defaulting is idempotent: every rule only fills a field that is unset (or, as in Go, zero).
 
 use k8s_openapi::api::apps::v1::{
-    DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy,
-    RollingUpdateDaemonSet, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy,
-    StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
+    DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy, RollingUpdateDaemonSet,
+    RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSetPersistentVolumeClaimRetentionPolicy,
+    StatefulSetSpec, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
 use k8s_openapi::api::core::v1::ClientIPConfig;
 use k8s_openapi::api::core::v1::{
-    Container, HTTPGetAction, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ServiceSpec,
-    SessionAffinityConfig,
+    Container, HTTPGetAction, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ServiceSpec, SessionAffinityConfig,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -42,38 +41,26 @@ pub fn apply(object: &mut Object) {
             pod_spec(spec);
             pod_only(spec);
         }
-        Object::Deployment(deployment) => {
-            deployment_spec(deployment.spec.get_or_insert_with(Default::default))
-        }
+        Object::Deployment(deployment) => deployment_spec(deployment.spec.get_or_insert_with(Default::default)),
         Object::ReplicaSet(replica_set) => {
             let spec = replica_set.spec.get_or_insert_with(Default::default);
             spec.replicas.get_or_insert(1);
             // Go's template is a value; a missing one is an empty one, whose pods have no containers.
             pod_template(spec.template.get_or_insert_with(Default::default));
         }
-        Object::StatefulSet(stateful_set) => {
-            stateful_set_spec(stateful_set.spec.get_or_insert_with(Default::default))
-        }
-        Object::DaemonSet(daemon_set) => {
-            daemon_set_spec(daemon_set.spec.get_or_insert_with(Default::default))
-        }
+        Object::StatefulSet(stateful_set) => stateful_set_spec(stateful_set.spec.get_or_insert_with(Default::default)),
+        Object::DaemonSet(daemon_set) => daemon_set_spec(daemon_set.spec.get_or_insert_with(Default::default)),
         Object::Job(job) => {
             let spec = job.spec.get_or_insert_with(Default::default);
             job_spec(spec);
             // A Job without labels of its own takes its pods' labels.
-            let template_labels = spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.clone());
+            let template_labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone());
             let unlabelled = job.metadata.labels.as_ref().is_none_or(|l| l.is_empty());
             if let Some(labels) = template_labels.filter(|_| unlabelled) {
                 job.metadata.labels = Some(labels);
             }
         }
-        Object::CronJob(cron_job) => {
-            cron_job_spec(cron_job.spec.get_or_insert_with(Default::default))
-        }
+        Object::CronJob(cron_job) => cron_job_spec(cron_job.spec.get_or_insert_with(Default::default)),
         Object::Service(service) => service_spec(service.spec.get_or_insert_with(Default::default)),
         Object::Endpoints(endpoints) => {
             for subset in endpoints.subsets.iter_mut().flatten() {
@@ -95,9 +82,7 @@ pub fn apply(object: &mut Object) {
                 parameters.scope.get_or_insert_with(|| "Cluster".to_owned());
             }
         }
-        Object::NetworkPolicy(policy) => {
-            network_policy_spec(policy.spec.get_or_insert_with(Default::default))
-        }
+        Object::NetworkPolicy(policy) => network_policy_spec(policy.spec.get_or_insert_with(Default::default)),
         Object::ConfigMap(_) => {}
         Object::Secret(secret) => {
             secret.type_.get_or_insert_with(|| "Opaque".to_owned());
@@ -129,9 +114,7 @@ fn namespace_labels(meta: &mut ObjectMeta) {
     let Some(name) = meta.name.clone().filter(|n| !n.is_empty()) else {
         return;
     };
-    meta.labels
-        .get_or_insert_with(Default::default)
-        .insert(NAMESPACE_NAME_LABEL.to_owned(), name);
+    meta.labels.get_or_insert_with(Default::default).insert(NAMESPACE_NAME_LABEL.to_owned(), name);
 }
 
 /// `SetDefaults_Service`, then the REST storage's `NormalizeClusterIPs` and the allocator's `ipFamilyPolicy`.
@@ -146,11 +129,8 @@ fn service_spec(spec: &mut ServiceSpec) {
                 .and_then(|c| c.client_ip.as_ref())
                 .is_some_and(|c| c.timeout_seconds.is_some());
             if !has_timeout {
-                spec.session_affinity_config = Some(SessionAffinityConfig {
-                    client_ip: Some(ClientIPConfig {
-                        timeout_seconds: Some(10800),
-                    }),
-                });
+                spec.session_affinity_config =
+                    Some(SessionAffinityConfig { client_ip: Some(ClientIPConfig { timeout_seconds: Some(10800) }) });
             }
         }
         _ => {}
@@ -168,18 +148,14 @@ fn service_spec(spec: &mut ServiceSpec) {
         }
     }
     let type_ = spec.type_.clone().unwrap_or_default();
-    let external_ips = spec
-        .external_ips
-        .as_ref()
-        .is_some_and(|ips| !ips.is_empty());
-    let externally_accessible = matches!(type_.as_str(), "LoadBalancer" | "NodePort")
-        || (type_ == "ClusterIP" && external_ips);
+    let external_ips = spec.external_ips.as_ref().is_some_and(|ips| !ips.is_empty());
+    let externally_accessible =
+        matches!(type_.as_str(), "LoadBalancer" | "NodePort") || (type_ == "ClusterIP" && external_ips);
     if externally_accessible {
         default_str(&mut spec.external_traffic_policy, "Cluster");
     }
     if matches!(type_.as_str(), "NodePort" | "LoadBalancer" | "ClusterIP") {
-        spec.internal_traffic_policy
-            .get_or_insert_with(|| "Cluster".to_owned());
+        spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".to_owned());
     }
     if type_ == "LoadBalancer" {
         spec.allocate_load_balancer_node_ports.get_or_insert(true);
@@ -193,11 +169,7 @@ fn service_spec(spec: &mut ServiceSpec) {
     if type_ != "ExternalName" && spec.ip_family_policy.is_none() {
         let selectorless = spec.selector.as_ref().is_none_or(|s| s.is_empty());
         // A headless Service without a selector gets addresses of every family its endpoints have.
-        let policy = if cluster_ip == "None" && selectorless {
-            "RequireDualStack"
-        } else {
-            "SingleStack"
-        };
+        let policy = if cluster_ip == "None" && selectorless { "RequireDualStack" } else { "SingleStack" };
         spec.ip_family_policy = Some(policy.to_owned());
     }
 }
@@ -226,20 +198,12 @@ fn network_policy_spec(spec: &mut NetworkPolicySpec) {
 /// `SetDefaults_Deployment`.
 fn deployment_spec(spec: &mut DeploymentSpec) {
     spec.replicas.get_or_insert(1);
-    let strategy = spec
-        .strategy
-        .get_or_insert_with(DeploymentStrategy::default);
+    let strategy = spec.strategy.get_or_insert_with(DeploymentStrategy::default);
     default_str(&mut strategy.type_, "RollingUpdate");
     if strategy.type_.as_deref() == Some("RollingUpdate") {
-        let rolling = strategy
-            .rolling_update
-            .get_or_insert_with(RollingUpdateDeployment::default);
-        rolling
-            .max_unavailable
-            .get_or_insert_with(|| IntOrString::String("25%".to_owned()));
-        rolling
-            .max_surge
-            .get_or_insert_with(|| IntOrString::String("25%".to_owned()));
+        let rolling = strategy.rolling_update.get_or_insert_with(RollingUpdateDeployment::default);
+        rolling.max_unavailable.get_or_insert_with(|| IntOrString::String("25%".to_owned()));
+        rolling.max_surge.get_or_insert_with(|| IntOrString::String("25%".to_owned()));
     }
     spec.revision_history_limit.get_or_insert(10);
     spec.progress_deadline_seconds.get_or_insert(600);
@@ -249,14 +213,10 @@ fn deployment_spec(spec: &mut DeploymentSpec) {
 /// `SetDefaults_StatefulSet`.
 fn stateful_set_spec(spec: &mut StatefulSetSpec) {
     default_str(&mut spec.pod_management_policy, "OrderedReady");
-    let strategy = spec
-        .update_strategy
-        .get_or_insert_with(StatefulSetUpdateStrategy::default);
+    let strategy = spec.update_strategy.get_or_insert_with(StatefulSetUpdateStrategy::default);
     if strategy.type_.as_deref().unwrap_or_default().is_empty() {
         strategy.type_ = Some("RollingUpdate".to_owned());
-        strategy
-            .rolling_update
-            .get_or_insert_with(RollingUpdateStatefulSetStrategy::default);
+        strategy.rolling_update.get_or_insert_with(RollingUpdateStatefulSetStrategy::default);
     }
     let rolling_update = strategy.type_.as_deref() == Some("RollingUpdate");
     if let Some(rolling) = strategy.rolling_update.as_mut().filter(|_| rolling_update) {
@@ -274,14 +234,10 @@ fn stateful_set_spec(spec: &mut StatefulSetSpec) {
 
 /// `SetDefaults_DaemonSet`.
 fn daemon_set_spec(spec: &mut DaemonSetSpec) {
-    let strategy = spec
-        .update_strategy
-        .get_or_insert_with(DaemonSetUpdateStrategy::default);
+    let strategy = spec.update_strategy.get_or_insert_with(DaemonSetUpdateStrategy::default);
     default_str(&mut strategy.type_, "RollingUpdate");
     if strategy.type_.as_deref() == Some("RollingUpdate") {
-        let rolling = strategy
-            .rolling_update
-            .get_or_insert_with(RollingUpdateDaemonSet::default);
+        let rolling = strategy.rolling_update.get_or_insert_with(RollingUpdateDaemonSet::default);
         rolling.max_unavailable.get_or_insert(IntOrString::Int(1));
         rolling.max_surge.get_or_insert(IntOrString::Int(0));
     }
@@ -295,22 +251,12 @@ fn job_spec(spec: &mut JobSpec) {
         spec.completions = Some(1);
     }
     spec.parallelism.get_or_insert(1);
-    let backoff = if spec.backoff_limit_per_index.is_some() {
-        i32::MAX
-    } else {
-        6
-    };
+    let backoff = if spec.backoff_limit_per_index.is_some() { i32::MAX } else { 6 };
     spec.backoff_limit.get_or_insert(backoff);
-    spec.completion_mode
-        .get_or_insert_with(|| "NonIndexed".to_owned());
+    spec.completion_mode.get_or_insert_with(|| "NonIndexed".to_owned());
     spec.suspend.get_or_insert(false);
-    let replacement = if spec.pod_failure_policy.is_some() {
-        "Failed"
-    } else {
-        "TerminatingOrFailed"
-    };
-    spec.pod_replacement_policy
-        .get_or_insert_with(|| replacement.to_owned());
+    let replacement = if spec.pod_failure_policy.is_some() { "Failed" } else { "TerminatingOrFailed" };
+    spec.pod_replacement_policy.get_or_insert_with(|| replacement.to_owned());
     pod_template(&mut spec.template);
 }
 
@@ -337,15 +283,11 @@ fn pod_template(template: &mut PodTemplateSpec) {
 fn pod_spec(spec: &mut PodSpec) {
     default_str(&mut spec.dns_policy, "ClusterFirst");
     default_str(&mut spec.restart_policy, "Always");
-    spec.security_context
-        .get_or_insert_with(PodSecurityContext::default);
+    spec.security_context.get_or_insert_with(PodSecurityContext::default);
     spec.termination_grace_period_seconds.get_or_insert(30);
     default_str(&mut spec.scheduler_name, "default-scheduler");
     spec.containers.iter_mut().for_each(container);
-    spec.init_containers
-        .iter_mut()
-        .flatten()
-        .for_each(container);
+    spec.init_containers.iter_mut().flatten().for_each(container);
 }
 
 /// `SetDefaults_Pod`: the defaults only Pods get (not templates).
@@ -366,12 +308,7 @@ fn pod_only(spec: &mut PodSpec) {
 
 /// `SetDefaults_Container` plus its ports, probes and lifecycle hooks.
 fn container(container: &mut Container) {
-    if container
-        .image_pull_policy
-        .as_deref()
-        .unwrap_or_default()
-        .is_empty()
-    {
+    if container.image_pull_policy.as_deref().unwrap_or_default().is_empty() {
         let policy = if image_tag(container.image.as_deref().unwrap_or_default()) == "latest" {
             "Always"
         } else {
@@ -379,27 +316,17 @@ fn container(container: &mut Container) {
         };
         container.image_pull_policy = Some(policy.to_owned());
     }
-    default_str(
-        &mut container.termination_message_path,
-        "/dev/termination-log",
-    );
+    default_str(&mut container.termination_message_path, "/dev/termination-log");
     default_str(&mut container.termination_message_policy, "File");
     for port in container.ports.iter_mut().flatten() {
         default_str(&mut port.protocol, "TCP");
     }
-    let probes = [
-        &mut container.liveness_probe,
-        &mut container.readiness_probe,
-        &mut container.startup_probe,
-    ];
+    let probes = [&mut container.liveness_probe, &mut container.readiness_probe, &mut container.startup_probe];
     for probe in probes.into_iter().flatten() {
         self::probe(probe);
     }
     if let Some(lifecycle) = &mut container.lifecycle {
-        for hook in [&mut lifecycle.post_start, &mut lifecycle.pre_stop]
-            .into_iter()
-            .flatten()
-        {
+        for hook in [&mut lifecycle.post_start, &mut lifecycle.pre_stop].into_iter().flatten() {
             if let Some(http) = &mut hook.http_get {
                 http_get(http);
             }

@@ -27,11 +27,7 @@ pub struct Origin {
 impl Origin {
     /// An origin for objects that were not read from text (a live cluster, a generated benchmark).
     pub fn synthetic(source: &str) -> Origin {
-        Origin {
-            source: source.into(),
-            line: 0,
-            item: None,
-        }
+        Origin { source: source.into(), line: 0, item: None }
     }
 }
 
@@ -60,12 +56,7 @@ pub struct Manifest {
 pub enum LoadError {
     /// The text is not well-formed YAML or JSON.
     #[error("{source_name}:{line}:{column}: invalid YAML: {message}")]
-    Syntax {
-        source_name: Arc<str>,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { source_name: Arc<str>, line: usize, column: usize, message: String },
     /// The document is YAML, but not a mapping (a bare string or a sequence of non-objects).
     #[error("{origin}: a manifest must be an object with apiVersion and kind, found {found}")]
     NotAnObject { origin: Origin, found: &'static str },
@@ -73,24 +64,11 @@ pub enum LoadError {
     #[error("{origin}: Object 'Kind' is missing or empty: {field} is required")]
     MissingType { origin: Origin, field: &'static str },
     /// A kind knet knows, at an `apiVersion` the API server does not serve it at.
-    #[error(
-        "{origin}: no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion {expected})"
-    )]
-    UnservedVersion {
-        origin: Origin,
-        kind: String,
-        api_version: String,
-        expected: &'static str,
-    },
+    #[error("{origin}: no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion {expected})")]
+    UnservedVersion { origin: Origin, kind: String, api_version: String, expected: &'static str },
     /// A field has the wrong type or shape for its kind.
     #[error("{origin}: {kind} \"{name}\": {field}: {message}")]
-    Decode {
-        origin: Origin,
-        kind: Kind,
-        name: String,
-        field: String,
-        message: String,
-    },
+    Decode { origin: Origin, kind: Kind, name: String, field: String, message: String },
 }
 
 impl LoadError {
@@ -132,18 +110,11 @@ pub fn load_str(source: &str, text: &str) -> Loaded {
             match serde_yaml::from_str::<Value>(document.text) {
                 Ok(Value::Null) => {}
                 Ok(value) => {
-                    let origin = Origin {
-                        source: source.clone(),
-                        line: document.first_line,
-                        item: None,
-                    };
+                    let origin = Origin { source: source.clone(), line: document.first_line, item: None };
                     decode_document(value, origin, &mut loaded);
                 }
                 Err(error) => {
-                    let (line, column) = error
-                        .location()
-                        .map(|at| (at.line(), at.column()))
-                        .unwrap_or((1, 1));
+                    let (line, column) = error.location().map(|at| (at.line(), at.column())).unwrap_or((1, 1));
                     loaded.errors.push(LoadError::Syntax {
                         source_name: source.clone(),
                         line: document.first_line + line - 1,
@@ -189,19 +160,13 @@ fn split_documents(text: &str) -> Vec<Document<'_>> {
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let content = line.trim_end_matches(['\n', '\r']);
-        let is_marker = content == "---"
-            || content.starts_with("--- ")
-            || content.starts_with("---\t")
-            || content == "...";
+        let is_marker =
+            content == "---" || content.starts_with("--- ") || content.starts_with("---\t") || content == "...";
         if is_marker {
-            documents.push(Document {
-                text: &text[start..offset],
-                first_line,
-            });
+            documents.push(Document { text: &text[start..offset], first_line });
             // A `--- ` marker may carry the start of the document on its own line; keep that content.
             let rest = content.strip_prefix("---").filter(|_| content != "...");
-            let rest_is_content =
-                rest.is_some_and(|r| !r.trim().is_empty() && !r.trim().starts_with('#'));
+            let rest_is_content = rest.is_some_and(|r| !r.trim().is_empty() && !r.trim().starts_with('#'));
             if rest_is_content {
                 start = offset + 3;
                 first_line = index + 1;
@@ -212,17 +177,10 @@ fn split_documents(text: &str) -> Vec<Document<'_>> {
         }
         offset += line.len();
     }
-    documents.push(Document {
-        text: &text[start..],
-        first_line,
-    });
+    documents.push(Document { text: &text[start..], first_line });
     documents
         .into_iter()
-        .filter(|d| {
-            d.text
-                .lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        })
+        .filter(|d| d.text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')))
         .collect()
 }
 
@@ -244,18 +202,11 @@ fn load_json_stream(source: &Arc<str>, text: &str, loaded: &mut Loaded) {
             Some(Ok(value)) => {
                 let leading = text[start..].len() - text[start..].trim_start().len();
                 let line = text[..start + leading].matches('\n').count() + 1;
-                let origin = Origin {
-                    source: source.clone(),
-                    line,
-                    item: None,
-                };
+                let origin = Origin { source: source.clone(), line, item: None };
                 match value {
                     Value::Array(items) => {
                         for (index, item) in items.into_iter().enumerate() {
-                            let origin = Origin {
-                                item: Some(index),
-                                ..origin.clone()
-                            };
+                            let origin = Origin { item: Some(index), ..origin.clone() };
                             decode_document(item, origin, loaded);
                         }
                     }
@@ -297,17 +248,10 @@ fn value_shape(value: &Value) -> &'static str {
 /// Decodes one document: a single object, or a `List` / `<Kind>List` whose items are decoded one by one.
 fn decode_document(value: Value, origin: Origin, loaded: &mut Loaded) {
     let Value::Object(mut map) = value else {
-        loaded.errors.push(LoadError::NotAnObject {
-            origin,
-            found: value_shape(&value),
-        });
+        loaded.errors.push(LoadError::NotAnObject { origin, found: value_shape(&value) });
         return;
     };
-    let kind = map
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
     let items = match map.remove("items") {
         Some(Value::Array(items)) if kind.ends_with("List") => items,
         Some(other) => {
@@ -321,63 +265,31 @@ fn decode_document(value: Value, origin: Origin, loaded: &mut Loaded) {
     // A typed list (`PodList`) may leave kind and apiVersion off its items.
     let implied = item_kind.zip(api_version);
     for (index, item) in items.into_iter().enumerate() {
-        let origin = Origin {
-            item: Some(index),
-            ..origin.clone()
-        };
+        let origin = Origin { item: Some(index), ..origin.clone() };
         decode_object(item, origin, implied, loaded);
     }
 }
 
-fn decode_object(
-    mut value: Value,
-    origin: Origin,
-    implied: Option<(&str, &str)>,
-    loaded: &mut Loaded,
-) {
+fn decode_object(mut value: Value, origin: Origin, implied: Option<(&str, &str)>, loaded: &mut Loaded) {
     let Value::Object(map) = &mut value else {
-        loaded.errors.push(LoadError::NotAnObject {
-            origin,
-            found: value_shape(&value),
-        });
+        loaded.errors.push(LoadError::NotAnObject { origin, found: value_shape(&value) });
         return;
     };
     if let Some((kind, api_version)) = implied {
-        map.entry("kind")
-            .or_insert_with(|| Value::String(kind.to_owned()));
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(api_version.to_owned()));
+        map.entry("kind").or_insert_with(|| Value::String(kind.to_owned()));
+        map.entry("apiVersion").or_insert_with(|| Value::String(api_version.to_owned()));
     }
-    let api_version = map
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let kind_name = map
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind_name = map.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
     if kind_name.is_empty() {
-        loaded.errors.push(LoadError::MissingType {
-            origin,
-            field: "kind",
-        });
+        loaded.errors.push(LoadError::MissingType { origin, field: "kind" });
         return;
     }
     if api_version.is_empty() {
-        loaded.errors.push(LoadError::MissingType {
-            origin,
-            field: "apiVersion",
-        });
+        loaded.errors.push(LoadError::MissingType { origin, field: "apiVersion" });
         return;
     }
-    let name = map
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let name = map.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or_default().to_owned();
     let Some(kind) = Kind::from_type(&api_version, &kind_name) else {
         if let Some(known) = Kind::ALL.into_iter().find(|k| k.name() == kind_name) {
             loaded.errors.push(LoadError::UnservedVersion {
@@ -389,29 +301,16 @@ fn decode_object(
             return;
         }
         match decode_other(value, api_version, kind_name) {
-            Ok(other) => loaded.manifests.push(Manifest {
-                object: Object::Other(other),
-                origin,
-            }),
-            Err((field, message)) => loaded.errors.push(LoadError::Decode {
-                origin,
-                kind: Kind::Namespace,
-                name,
-                field,
-                message,
-            }),
+            Ok(other) => loaded.manifests.push(Manifest { object: Object::Other(other), origin }),
+            Err((field, message)) => {
+                loaded.errors.push(LoadError::Decode { origin, kind: Kind::Namespace, name, field, message })
+            }
         }
         return;
     };
     match decode_known(kind, value) {
         Ok(object) => loaded.manifests.push(Manifest { object, origin }),
-        Err((field, message)) => loaded.errors.push(LoadError::Decode {
-            origin,
-            kind,
-            name,
-            field,
-            message,
-        }),
+        Err((field, message)) => loaded.errors.push(LoadError::Decode { origin, kind, name, field, message }),
     }
 }
 
@@ -446,28 +345,15 @@ fn decode_known(kind: Kind, value: Value) -> Result<Object, DecodeFailure> {
     })
 }
 
-fn decode_other(
-    value: Value,
-    api_version: String,
-    kind: String,
-) -> Result<OtherObject, DecodeFailure> {
+fn decode_other(value: Value, api_version: String, kind: String) -> Result<OtherObject, DecodeFailure> {
     let metadata = match value.get("metadata") {
         Some(meta) => typed::<ObjectMeta>(meta.clone()).map_err(|(field, message)| {
-            let field = if field.is_empty() {
-                "metadata".to_owned()
-            } else {
-                format!("metadata.{field}")
-            };
+            let field = if field.is_empty() { "metadata".to_owned() } else { format!("metadata.{field}") };
             (field, message)
         })?,
         None => ObjectMeta::default(),
     };
-    Ok(OtherObject {
-        api_version,
-        kind,
-        metadata,
-        raw: value,
-    })
+    Ok(OtherObject { api_version, kind, metadata, raw: value })
 }
 
 #[cfg(test)]
@@ -477,12 +363,7 @@ mod tests {
     fn summary(loaded: &Loaded) -> String {
         let mut out = String::new();
         for m in &loaded.manifests {
-            out += &format!(
-                "{} {} {}\n",
-                m.origin,
-                m.object.kind_name(),
-                m.object.name()
-            );
+            out += &format!("{} {} {}\n", m.origin, m.object.kind_name(), m.object.name());
         }
         for e in &loaded.errors {
             out += &format!("error: {e}\n");
@@ -502,8 +383,7 @@ mod tests {
 
     #[test]
     fn syntax_error_reports_absolute_line() {
-        let text =
-            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: [\n";
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: [\n";
         let loaded = load_str("f.yaml", text);
         assert_eq!(loaded.manifests.len(), 1);
         match &loaded.errors[..] {

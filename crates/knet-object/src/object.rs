@@ -74,12 +74,7 @@ impl Kind {
     /// The `apiVersion` this kind is served at (the only one knet accepts for it).
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Namespace
-            | Kind::Pod
-            | Kind::Service
-            | Kind::Endpoints
-            | Kind::ConfigMap
-            | Kind::Secret => "v1",
+            Kind::Namespace | Kind::Pod | Kind::Service | Kind::Endpoints | Kind::ConfigMap | Kind::Secret => "v1",
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
@@ -116,9 +111,7 @@ impl Kind {
 
     /// Looks a kind up by its `apiVersion` and `kind` fields.
     pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.name() == kind && k.api_version() == api_version)
+        Kind::ALL.into_iter().find(|k| k.name() == kind && k.api_version() == api_version)
     }
 }
 

@@ -123,9 +123,7 @@ pub struct ValidationConfig {
 
 impl Default for ValidationConfig {
     fn default() -> Self {
-        ValidationConfig {
-            node_port_range: 30000..=32767,
-        }
+        ValidationConfig { node_port_range: 30000..=32767 }
     }
 }
 
@@ -141,12 +139,9 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
 pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldError> {
     let mut errors = ErrorList::default();
     match object {
-        Object::Namespace(namespace) => meta::object_meta(
-            &namespace.metadata,
-            false,
-            NameFormat::DnsLabel,
-            &mut errors,
-        ),
+        Object::Namespace(namespace) => {
+            meta::object_meta(&namespace.metadata, false, NameFormat::DnsLabel, &mut errors)
+        }
         Object::Pod(pod) => workload::pod(pod, &mut errors),
         Object::Deployment(deployment) => workload::deployment(deployment, &mut errors),
         Object::ReplicaSet(replica_set) => workload::replica_set(replica_set, &mut errors),
@@ -161,24 +156,14 @@ pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldErr
         Object::IngressClass(class) => ingress::ingress_class(class, &mut errors),
         Object::NetworkPolicy(policy) => netpol::network_policy(policy, &mut errors),
         Object::ConfigMap(config_map) => {
-            meta::object_meta(
-                &config_map.metadata,
-                true,
-                NameFormat::DnsSubdomain,
-                &mut errors,
-            );
+            meta::object_meta(&config_map.metadata, true, NameFormat::DnsSubdomain, &mut errors);
             let keys = config_map.data.iter().flatten().map(|(k, _)| k);
             data_keys(keys, &Path::root("data"), &mut errors);
             let binary = config_map.binary_data.iter().flatten().map(|(k, _)| k);
             data_keys(binary, &Path::root("binaryData"), &mut errors);
         }
         Object::Secret(secret) => {
-            meta::object_meta(
-                &secret.metadata,
-                true,
-                NameFormat::DnsSubdomain,
-                &mut errors,
-            );
+            meta::object_meta(&secret.metadata, true, NameFormat::DnsSubdomain, &mut errors);
             // `stringData` is merged into `data` before validation, so its keys are reported under `data`.
             let keys = secret.data.iter().flatten().map(|(k, _)| k);
             let string_keys = secret.string_data.iter().flatten().map(|(k, _)| k);

@@ -42,24 +42,15 @@ fn corpus() -> Vec<PathBuf> {
 fn invalid_manifests_get_kube_apiserver_messages() {
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let files = corpus();
-    assert!(
-        files.len() >= 30,
-        "the corpus has only {} cases",
-        files.len()
-    );
+    assert!(files.len() >= 30, "the corpus has only {} cases", files.len());
     let mut failures = Vec::new();
     for path in files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         let actual = messages(&name, &text);
         let expected_path = path.with_extension("expected");
         if actual.is_empty() || actual.contains("load error") {
-            failures.push(format!(
-                "{name}: every case must decode and be invalid, got:\n{actual}"
-            ));
+            failures.push(format!("{name}: every case must decode and be invalid, got:\n{actual}"));
             continue;
         }
         if update {
@@ -68,9 +59,7 @@ fn invalid_manifests_get_kube_apiserver_messages() {
         }
         let expected = fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != actual {
-            failures.push(format!(
-                "{name}:\n--- expected\n{expected}+++ actual\n{actual}"
-            ));
+            failures.push(format!("{name}:\n--- expected\n{expected}+++ actual\n{actual}"));
         }
     }
     assert!(

@@ -13,9 +13,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded> {
     for path in paths {
         if path.as_os_str() == "-" {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading manifests from stdin")?;
+            std::io::stdin().read_to_string(&mut text).context("reading manifests from stdin")?;
             loaded.extend(load_str("-", &text));
             continue;
         }
@@ -23,8 +21,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded> {
             bail!("the path {:?} does not exist", path.display().to_string());
         }
         for file in manifest_files(path)? {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             loaded.extend(load_str(&file.display().to_string(), &text));
         }
     }
@@ -39,17 +36,13 @@ fn manifest_files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![path.to_owned()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .with_context(|| format!("reading directory {}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("reading directory {}", dir.display()))?;
         for entry in entries {
             let entry = entry.with_context(|| format!("reading directory {}", dir.display()))?;
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-            {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
                 files.push(path);
             }
         }

@@ -87,10 +87,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            if error
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {error:#}");
@@ -117,41 +114,23 @@ fn admit(manifests: &Manifests) -> Result<Input> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = std::io::stdout();
-    let style = Style {
-        color: stdout.is_terminal(),
-    };
+    let style = Style { color: stdout.is_terminal() };
     match cli.command {
-        Command::Analyze {
-            manifests,
-            output,
-            include_system,
-        } => {
+        Command::Analyze { manifests, output, include_system } => {
             let input = admit(&manifests)?;
             let cluster = input.cluster(ClusterConfig::default());
             let report = analyze(&cluster, include_system);
-            stdout
-                .lock()
-                .write_all(render(&report, output, style).as_bytes())?;
+            stdout.lock().write_all(render(&report, output, style).as_bytes())?;
             Ok(exit_status(&input))
         }
-        Command::Explain {
-            manifests,
-            from,
-            to,
-        } => {
+        Command::Explain { manifests, from, to } => {
             let input = admit(&manifests)?;
             let cluster = input.cluster(ClusterConfig::default());
             let source = explain::find_source(&cluster, &from)?;
             let request = explain::Request::parse(&to)?;
             let explanation = explain::explain(&cluster, source, &request)?;
-            stdout
-                .lock()
-                .write_all(explanation.to_string().as_bytes())?;
-            Ok(if explanation.allowed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            stdout.lock().write_all(explanation.to_string().as_bytes())?;
+            Ok(if explanation.allowed { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Lint { manifests, output } => {
             let loaded = files::load_paths(&manifests.files)?;
@@ -163,23 +142,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 other => bail!("unknown output format {other:?}: use txt, json or sarif"),
             };
             stdout.lock().write_all(text.as_bytes())?;
-            Ok(if findings.iter().any(lint::Finding::is_error) {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if findings.iter().any(lint::Finding::is_error) { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Resolve {
-            manifests,
-            from,
-            name,
-            record_type,
-        } => {
+        Command::Resolve { manifests, from, name, record_type } => {
             let input = admit(&manifests)?;
             let cluster = input.cluster(ClusterConfig::default());
-            let record_type: RecordType = record_type.parse().map_err(|_| {
-                anyhow::anyhow!("--type {record_type:?}: use A, AAAA, SRV, PTR, TXT or CNAME")
-            })?;
+            let record_type: RecordType = record_type
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--type {record_type:?}: use A, AAAA, SRV, PTR, TXT or CNAME"))?;
             let explain::Source::Pod(pod) = explain::find_source(&cluster, &from)? else {
                 bail!(
                     "--from {from:?}: resolve needs a pod (NS/NAME); a client outside the cluster does not use the cluster DNS"
@@ -187,20 +157,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let resolution = resolv::resolve(&cluster, cluster.pod(pod), &name, record_type)?;
             stdout.lock().write_all(resolution.to_string().as_bytes())?;
-            Ok(if resolution.answer.is_some() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(if resolution.answer.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }
 }
 
 /// Non-zero when some object was refused, as `kubectl apply` does; the report still covers every valid object.
 fn exit_status(input: &Input) -> ExitCode {
-    if input.diagnostics.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    if input.diagnostics.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -19,12 +19,7 @@ fn knet(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("knet runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     let output = child.wait_with_output().expect("knet finishes");
     (
         output.status.code().unwrap_or(-1),
@@ -36,10 +31,7 @@ fn knet(args: &[&str], stdin: &str) -> (i32, String, String) {
 /// The exit status, stderr and stdout of one run, as one snapshot text.
 fn transcript(args: &[&str]) -> String {
     let (status, stdout, stderr) = knet(args, "");
-    format!(
-        "$ knet {}\nexit status: {status}\n--- stderr\n{stderr}--- stdout\n{stdout}",
-        args.join(" ")
-    )
+    format!("$ knet {}\nexit status: {status}\n--- stderr\n{stderr}--- stdout\n{stdout}", args.join(" "))
 }
 
 macro_rules! snapshot {
@@ -51,20 +43,8 @@ macro_rules! snapshot {
     };
 }
 
-snapshot!(
-    analyze_service_types,
-    "snapshots/analyze-service-types.txt",
-    "analyze",
-    "-f",
-    "examples/service-types"
-);
-snapshot!(
-    analyze_ingress,
-    "snapshots/analyze-ingress.txt",
-    "analyze",
-    "-f",
-    "examples/ingress"
-);
+snapshot!(analyze_service_types, "snapshots/analyze-service-types.txt", "analyze", "-f", "examples/service-types");
+snapshot!(analyze_ingress, "snapshots/analyze-ingress.txt", "analyze", "-f", "examples/ingress");
 snapshot!(
     analyze_network_policies,
     "snapshots/analyze-network-policies.txt",
@@ -72,20 +52,8 @@ snapshot!(
     "-f",
     "examples/network-policies"
 );
-snapshot!(
-    analyze_dns,
-    "snapshots/analyze-dns.txt",
-    "analyze",
-    "-f",
-    "examples/dns"
-);
-snapshot!(
-    analyze_exercise_1,
-    "snapshots/analyze-exercise-1.txt",
-    "analyze",
-    "-f",
-    "examples/exercise-1"
-);
+snapshot!(analyze_dns, "snapshots/analyze-dns.txt", "analyze", "-f", "examples/dns");
+snapshot!(analyze_exercise_1, "snapshots/analyze-exercise-1.txt", "analyze", "-f", "examples/exercise-1");
 snapshot!(
     analyze_exercises,
     "snapshots/analyze-exercises.txt",
@@ -169,13 +137,7 @@ snapshot!(
     "--to",
     "microservices/postgres:5432"
 );
-snapshot!(
-    lint_examples,
-    "snapshots/lint-examples.txt",
-    "lint",
-    "-f",
-    "examples"
-);
+snapshot!(lint_examples, "snapshots/lint-examples.txt", "lint", "-f", "examples");
 snapshot!(
     resolve_short_name,
     "snapshots/resolve-backend-service.txt",
@@ -208,28 +170,12 @@ snapshot!(
     "default/custom-dns-pod",
     "headless-service"
 );
-snapshot!(
-    missing_path,
-    "snapshots/missing-path.txt",
-    "analyze",
-    "-f",
-    "examples/does-not-exist"
-);
+snapshot!(missing_path, "snapshots/missing-path.txt", "analyze", "-f", "examples/does-not-exist");
 
 #[test]
 fn json_output_is_valid_and_carries_pod_connections() {
-    let (status, stdout, _) = knet(
-        &[
-            "analyze",
-            "-o",
-            "json",
-            "-f",
-            "examples/exercise-1",
-            "-f",
-            "examples/exercise-2",
-        ],
-        "",
-    );
+    let (status, stdout, _) =
+        knet(&["analyze", "-o", "json", "-f", "examples/exercise-1", "-f", "examples/exercise-2"], "");
     assert_eq!(status, 0);
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
     let connections = report["connections"].as_array().expect("connections array");
@@ -239,31 +185,17 @@ fn json_output_is_valid_and_carries_pod_connections() {
             .find(|c| c["from"] == from && c["to"] == to && c["port"] == port)
             .map(|c| c["allowed"].as_bool())
     };
-    assert_eq!(
-        find("microservices/frontend", "microservices/backend", 8080),
-        Some(Some(true))
-    );
-    assert_eq!(
-        find("microservices/frontend", "microservices/postgres", 5432),
-        Some(Some(false))
-    );
-    assert_eq!(
-        find("microservices/backend", "microservices/postgres", 5432),
-        Some(Some(true))
-    );
+    assert_eq!(find("microservices/frontend", "microservices/backend", 8080), Some(Some(true)));
+    assert_eq!(find("microservices/frontend", "microservices/postgres", 5432), Some(Some(false)));
+    assert_eq!(find("microservices/backend", "microservices/postgres", 5432), Some(Some(true)));
     // A pod with itself is listed too.
     assert!(find("microservices/frontend", "microservices/frontend", 80).is_some());
-    assert!(
-        report["connectivity"]
-            .as_array()
-            .is_some_and(|rows| !rows.is_empty())
-    );
+    assert!(report["connectivity"].as_array().is_some_and(|rows| !rows.is_empty()));
 }
 
 #[test]
 fn stdin_manifests_are_read_with_dash() {
-    let manifest = std::fs::read_to_string(root().join("examples/network-policies/deny-all.yaml"))
-        .expect("example");
+    let manifest = std::fs::read_to_string(root().join("examples/network-policies/deny-all.yaml")).expect("example");
     let (status, stdout, stderr) = knet(&["analyze", "-f", "-"], &manifest);
     assert_eq!(status, 0, "{stderr}");
     assert!(stdout.contains("Connectivity"), "{stdout}");
@@ -280,10 +212,7 @@ fn malformed_yaml_names_its_line_and_keeps_the_rest() {
 
 #[test]
 fn lint_exits_non_zero_on_errors_and_zero_when_clean() {
-    let (status, _, _) = knet(
-        &["lint", "-f", "examples/dns/dns-optimization-pod.yaml"],
-        "",
-    );
+    let (status, _, _) = knet(&["lint", "-f", "examples/dns/dns-optimization-pod.yaml"], "");
     assert_eq!(status, 1);
     let (status, stdout, stderr) = knet(&["lint", "-f", "examples/exercise-1"], "");
     assert_eq!(status, 0, "{stdout}{stderr}");

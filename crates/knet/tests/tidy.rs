@@ -34,31 +34,18 @@ fn every_rust_file_starts_with_a_module_doc() {
         })
         .map(|f| f.display().to_string())
         .collect();
-    assert!(
-        undocumented.is_empty(),
-        "files without a leading //! line: {undocumented:#?}"
-    );
+    assert!(undocumented.is_empty(), "files without a leading //! line: {undocumented:#?}");
 }
 
 #[test]
 fn code_map_lists_exactly_the_workspace_members() {
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("root Cargo.toml");
-    let members_line = manifest
-        .lines()
-        .find(|l| l.starts_with("members"))
-        .expect("members line");
+    let members_line = manifest.lines().find(|l| l.starts_with("members")).expect("members line");
     let mut members: Vec<&str> = members_line.split('"').skip(1).step_by(2).collect();
     members.sort();
-    let architecture =
-        std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
-    let mut mapped: Vec<&str> = architecture
-        .lines()
-        .filter_map(|l| l.strip_prefix("### `"))
-        .filter_map(|l| l.strip_suffix('`'))
-        .collect();
+    let architecture = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let mut mapped: Vec<&str> =
+        architecture.lines().filter_map(|l| l.strip_prefix("### `")).filter_map(|l| l.strip_suffix('`')).collect();
     mapped.sort();
-    assert_eq!(
-        members, mapped,
-        "ARCHITECTURE.md's code map and the workspace members differ"
-    );
+    assert_eq!(members, mapped, "ARCHITECTURE.md's code map and the workspace members differ");
 }

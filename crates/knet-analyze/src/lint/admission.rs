@@ -14,13 +14,7 @@ pub(super) fn check(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
     for diagnostic in &input.diagnostics {
         match diagnostic {
             Diagnostic::Load(error) => out.push(load_error(error)),
-            Diagnostic::Invalid {
-                origin,
-                kind,
-                namespace,
-                name,
-                errors,
-            } => {
+            Diagnostic::Invalid { origin, kind, namespace, name, errors } => {
                 let object = object_name(kind, namespace.as_deref(), name);
                 let shown = if name.is_empty() { "<no name>" } else { name };
                 for error in errors {
@@ -46,17 +40,8 @@ pub(super) fn check(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
 fn load_error(error: &LoadError) -> Finding {
     let document = "document".to_owned();
     match error {
-        LoadError::Syntax {
-            source_name,
-            line,
-            column,
-            message,
-        } => {
-            let origin = Origin {
-                source: source_name.clone(),
-                line: *line,
-                item: None,
-            };
+        LoadError::Syntax { source_name, line, column, message } => {
+            let origin = Origin { source: source_name.clone(), line: *line, item: None };
             Finding::new(
                 &UNDECODABLE_DOCUMENT,
                 document,
@@ -77,12 +62,7 @@ fn load_error(error: &LoadError) -> Finding {
         )
         .field(*field)
         .origin(origin),
-        LoadError::UnservedVersion {
-            origin,
-            kind,
-            api_version,
-            expected,
-        } => Finding::new(
+        LoadError::UnservedVersion { origin, kind, api_version, expected } => Finding::new(
             &UNDECODABLE_DOCUMENT,
             document,
             format!("The API server serves no kind \"{kind}\" in version \"{api_version}\"."),
@@ -90,13 +70,7 @@ fn load_error(error: &LoadError) -> Finding {
         .field("apiVersion")
         .origin(origin)
         .hint(format!("Use apiVersion: {expected}.")),
-        LoadError::Decode {
-            origin,
-            kind,
-            name,
-            field,
-            message,
-        } => Finding::new(
+        LoadError::Decode { origin, kind, name, field, message } => Finding::new(
             &UNDECODABLE_DOCUMENT,
             object_name(kind.name(), None, name),
             sentence(&format!("{field}: {message}")),
@@ -124,17 +98,11 @@ fn model_problem(input: &Input, problem: &str) -> Finding {
     });
     let kind_name = manifest.map_or(kind, |m| m.object.kind_name());
     // The problem starts with the field path: `spec.clusterIP "x" is not ...`, `spec.ingress[0]...: invalid CIDR`.
-    let field = rest
-        .split([' ', ':'])
-        .next()
-        .filter(|f| f.starts_with("spec.") || f.starts_with("metadata."));
+    let field = rest.split([' ', ':']).next().filter(|f| f.starts_with("spec.") || f.starts_with("metadata."));
     let mut finding = Finding::new(
         &MODEL_PROBLEM,
         object_name(kind_name, Some(namespace), name),
-        format!(
-            "{}; knet leaves that part out of the analysis.",
-            rest.trim_end_matches('.')
-        ),
+        format!("{}; knet leaves that part out of the analysis.", rest.trim_end_matches('.')),
     );
     finding.field = field.map(str::to_owned);
     if let Some(manifest) = manifest {
@@ -145,9 +113,5 @@ fn model_problem(input: &Input, problem: &str) -> Finding {
 
 /// Ends a message with a full stop.
 fn sentence(text: &str) -> String {
-    if text.ends_with('.') {
-        text.to_owned()
-    } else {
-        format!("{text}.")
-    }
+    if text.ends_with('.') { text.to_owned() } else { format!("{text}.") }
 }

@@ -78,11 +78,7 @@ fn stand_in(cluster: &Cluster, namespace: &str) -> Option<Pod> {
 }
 
 fn environment(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
-    for pod in cluster
-        .pods
-        .iter()
-        .filter(|p| !p.system && !is_synthetic(&p.origin))
-    {
+    for pod in cluster.pods.iter().filter(|p| !p.system && !is_synthetic(&p.origin)) {
         let Some(manifest) = manifest_of(input, pod) else {
             continue;
         };
@@ -101,12 +97,7 @@ fn environment(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
                     object: object_name(pod.kind.as_str(), Some(&pod.namespace), &pod.name),
                     field: format!("{}.env[{index}].value", container.path),
                     origin: &manifest.origin,
-                    subject: format!(
-                        "{} {} env {}",
-                        pod.kind.as_str().to_lowercase(),
-                        pod.name,
-                        env.name
-                    ),
+                    subject: format!("{} {} env {}", pod.kind.as_str().to_lowercase(), pod.name, env.name),
                     namespace: &pod.namespace,
                     resolver: format!("{} {}", pod.kind.as_str().to_lowercase(), pod.name),
                 };
@@ -121,11 +112,7 @@ fn environment(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
 /// The Service a cluster name means, `(service, namespace)`, when its shape says it is one: a bare name (the reader's
 /// namespace), `<svc>.<ns>` for a namespace of the snapshot, or anything under `svc.<zone>` / `.svc`.
 fn intended_service(cluster: &Cluster, namespace: &str, name: &str) -> Option<(String, String)> {
-    let zone = cluster
-        .config
-        .domain
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let zone = cluster.config.domain.trim_end_matches('.').to_ascii_lowercase();
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let relative = name
         .strip_suffix(&format!(".{zone}"))
@@ -141,21 +128,13 @@ fn intended_service(cluster: &Cluster, namespace: &str, name: &str) -> Option<(S
             Some(((*service).to_owned(), (*ns).to_owned()))
         }
         // `<svc>.<ns>.svc[.zone]`, or `<endpoint>.<svc>.<ns>.svc[.zone]` for a headless Service's endpoint.
-        (true, [service, ns]) | (true, [_, service, ns]) => {
-            Some(((*service).to_owned(), (*ns).to_owned()))
-        }
+        (true, [service, ns]) | (true, [_, service, ns]) => Some(((*service).to_owned(), (*ns).to_owned())),
         _ => None,
     }
 }
 
 /// KN4001 and KN4002 for one host name.
-fn check_name(
-    cluster: &Cluster,
-    conf: &ResolvConf,
-    place: &Place<'_>,
-    host: &str,
-    out: &mut Vec<Finding>,
-) {
+fn check_name(cluster: &Cluster, conf: &ResolvConf, place: &Place<'_>, host: &str, out: &mut Vec<Finding>) {
     let resolution = walk(cluster, conf, host, RecordType::A);
     if resolution.problem.is_some() {
         return;
@@ -176,24 +155,12 @@ fn check_name(
     }
 }
 
-fn no_service(
-    cluster: &Cluster,
-    place: &Place<'_>,
-    host: &str,
-    service: &str,
-    namespace: &str,
-) -> Finding {
+fn no_service(cluster: &Cluster, place: &Place<'_>, host: &str, service: &str, namespace: &str) -> Finding {
     let elsewhere: Vec<String> = cluster
         .services
         .iter()
         .filter(|s| s.name == service && s.namespace != namespace)
-        .map(|s| {
-            if s.namespace == place.namespace {
-                service.to_owned()
-            } else {
-                format!("{service}.{}", s.namespace)
-            }
-        })
+        .map(|s| if s.namespace == place.namespace { service.to_owned() } else { format!("{service}.{}", s.namespace) })
         .collect();
     let hint = if elsewhere.is_empty() {
         format!("Create Service {service:?} in namespace {namespace}, or correct the name.")
@@ -222,17 +189,8 @@ fn search_walk(place: &Place<'_>, host: &str, resolution: &Resolution, external:
     let ndots = resolution.conf.ndots();
     let names = resolution.queries.len();
     let wasted = resolution.wasted_queries();
-    let tried: Vec<String> = resolution
-        .queries
-        .iter()
-        .take(wasted)
-        .map(|q| q.name.clone())
-        .collect();
-    let what = if external {
-        "outside the cluster"
-    } else {
-        "a full cluster name without the trailing dot"
-    };
+    let tried: Vec<String> = resolution.queries.iter().take(wasted).map(|q| q.name.clone()).collect();
+    let what = if external { "outside the cluster" } else { "a full cluster name without the trailing dot" };
     Finding::new(
         &SEARCH_LIST_WALK,
         place.object.clone(),
@@ -256,16 +214,11 @@ fn search_walk(place: &Place<'_>, host: &str, resolution: &Resolution, external:
 /// KN4003: pods that search the cluster zone with nameservers that are not the cluster DNS.
 fn resolvers(cluster: &Cluster, out: &mut Vec<Finding>) {
     let zone = cluster.config.domain.trim_end_matches('.');
-    for pod in cluster
-        .pods
-        .iter()
-        .filter(|p| !p.system && !is_synthetic(&p.origin))
-    {
+    for pod in cluster.pods.iter().filter(|p| !p.system && !is_synthetic(&p.origin)) {
         let Ok(conf) = resolv_conf(cluster, pod) else {
             continue;
         };
-        if conf.nameservers.is_empty() || conf.nameservers.contains(&cluster.config.dns_service_ip)
-        {
+        if conf.nameservers.is_empty() || conf.nameservers.contains(&cluster.config.dns_service_ip) {
             continue;
         }
         let cluster_searches: Vec<String> = conf
@@ -317,9 +270,7 @@ fn hosts_in(key: &str, value: &str) -> Vec<String> {
             .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | ';') || c.is_whitespace())
             .unwrap_or(after.len());
         let authority = &after[..end];
-        let authority = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
         for part in authority.split(',') {
             if let Some(host) = host_of(part) {
                 hosts.insert(host);
@@ -334,9 +285,7 @@ fn hosts_in(key: &str, value: &str) -> Vec<String> {
             .filter(|(_, port)| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()))
             .and_then(|(host, _)| host_of(host));
         let key = key.to_ascii_lowercase();
-        let names_host = ["host", "hostname", "server", "addr"]
-            .iter()
-            .any(|suffix| key.ends_with(suffix));
+        let names_host = ["host", "hostname", "server", "addr"].iter().any(|suffix| key.ends_with(suffix));
         if let Some(host) = host_port.or_else(|| names_host.then(|| host_of(trimmed)).flatten()) {
             hosts.insert(host);
         }
@@ -376,21 +325,9 @@ mod tests {
     #[test]
     fn hosts_are_found_by_shape() {
         let cases = [
-            (
-                "url",
-                "postgresql://user:password@postgres-service:5432/myapp",
-                vec!["postgres-service"],
-            ),
-            (
-                "url",
-                "http://backend-service:8080/api",
-                vec!["backend-service"],
-            ),
-            (
-                "url",
-                "mongodb://a.example.com:27017,b.example.com/db",
-                vec!["a.example.com", "b.example.com"],
-            ),
+            ("url", "postgresql://user:password@postgres-service:5432/myapp", vec!["postgres-service"]),
+            ("url", "http://backend-service:8080/api", vec!["backend-service"]),
+            ("url", "mongodb://a.example.com:27017,b.example.com/db", vec!["a.example.com", "b.example.com"]),
             ("redis", "redis:6379", vec!["redis"]),
             ("DB_HOST", "Postgres.Prod", vec!["postgres.prod"]),
             ("POSTGRES_DB", "myapp", vec![]),

@@ -42,13 +42,7 @@ fn nameservers(cluster: &Cluster, pod: PodId) -> Vec<Nameserver> {
     };
     conf.nameservers
         .into_iter()
-        .map(|ip| {
-            if ip == cluster.config.dns_service_ip {
-                Nameserver::Cluster(ip)
-            } else {
-                Nameserver::External(ip)
-            }
-        })
+        .map(|ip| if ip == cluster.config.dns_service_ip { Nameserver::Cluster(ip) } else { Nameserver::External(ip) })
         .collect()
 }
 
@@ -57,24 +51,13 @@ type Verdict = Result<(), String>;
 
 /// Whether a pod may send DNS on `protocol` to a nameserver: `None` when the nameserver has nothing to judge (a
 /// cluster DNS Service without that port or without endpoints), `Err` with the side that denies otherwise.
-fn dns_allowed(
-    cluster: &Cluster,
-    pod: PodId,
-    server: Nameserver,
-    protocol: Protocol,
-) -> Option<Verdict> {
+fn dns_allowed(cluster: &Cluster, pod: PodId, server: Nameserver, protocol: Protocol) -> Option<Verdict> {
     match server {
         Nameserver::Cluster(ip) => {
             let service = cluster.services.iter().find(|s| s.cluster_ip == Some(ip))?;
-            let port = service
-                .ports
-                .iter()
-                .find(|p| p.protocol == protocol && p.port == 53)?;
-            let targets: Vec<(PodId, u16)> = service
-                .serving_endpoints(cluster, port)
-                .iter()
-                .filter_map(|e| Some((e.pod?, e.port)))
-                .collect();
+            let port = service.ports.iter().find(|p| p.protocol == protocol && p.port == 53)?;
+            let targets: Vec<(PodId, u16)> =
+                service.serving_endpoints(cluster, port).iter().filter_map(|e| Some((e.pod?, e.port))).collect();
             if targets.is_empty() {
                 return None;
             }
@@ -96,19 +79,14 @@ fn dns_allowed(
         Nameserver::External(ip) => {
             let remote = Remote::External(IpRange::single(ip));
             let verdict = judge(cluster, Direction::Egress, pod, &remote, protocol, 53);
-            Some(if verdict.allowed {
-                Ok(())
-            } else {
-                Err("no egress rule of the pod allows it".into())
-            })
+            Some(if verdict.allowed { Ok(()) } else { Err("no egress rule of the pod allows it".into()) })
         }
     }
 }
 
 fn describe_server(cluster: &Cluster, server: Nameserver) -> String {
     match server {
-        Nameserver::Cluster(ip) => match cluster.services.iter().find(|s| s.cluster_ip == Some(ip))
-        {
+        Nameserver::Cluster(ip) => match cluster.services.iter().find(|s| s.cluster_ip == Some(ip)) {
             Some(s) => format!("the cluster DNS (service {} at {ip})", s.qualified_name()),
             None => format!("the cluster DNS ({ip})"),
         },
@@ -140,10 +118,7 @@ pub(super) fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 Some((s, udp, tcp))
             })
             .collect();
-        let policies: Vec<String> = isolating
-            .iter()
-            .map(|p| format!("\"{}\"", cluster.policies[p.0].name))
-            .collect();
+        let policies: Vec<String> = isolating.iter().map(|p| format!("\"{}\"", cluster.policies[p.0].name)).collect();
         let object = object_name(pod.kind.as_str(), Some(&pod.namespace), &pod.name);
         let subject = format!(
             "{} {} is isolated for egress by networkpolicy {}",
@@ -185,10 +160,7 @@ pub(super) fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             );
             continue;
         }
-        if judged
-            .iter()
-            .any(|(s, _, _)| matches!(s, Nameserver::Cluster(_)))
-        {
+        if judged.iter().any(|(s, _, _)| matches!(s, Nameserver::Cluster(_))) {
             external_tcp_gap(cluster, id, &mut gaps);
         }
     }

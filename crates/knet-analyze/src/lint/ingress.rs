@@ -40,30 +40,17 @@ pub(super) fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     // The Ingresses knet's controller ignores, grouped by class, each checked by a controller serving that class.
     let mut others: BTreeMap<Option<String>, Vec<&IngressRef>> = BTreeMap::new();
     for status in knet.ingresses().iter().filter(|s| !s.decision.is_served()) {
-        others
-            .entry(status.class.class.clone())
-            .or_default()
-            .push(&status.ingress);
+        others.entry(status.class.class.clone()).or_default().push(&status.ingress);
     }
-    let mut problems: Vec<(Problem, Option<&str>)> =
-        knet.problems().iter().map(|p| (p.clone(), None)).collect();
+    let mut problems: Vec<(Problem, Option<&str>)> = knet.problems().iter().map(|p| (p.clone(), None)).collect();
     let tables: Vec<(Option<String>, RouteTable)> = others
         .keys()
-        .map(|class| {
-            (
-                class.clone(),
-                RouteTable::build(cluster, &identity(cluster, class.as_deref())),
-            )
-        })
+        .map(|class| (class.clone(), RouteTable::build(cluster, &identity(cluster, class.as_deref()))))
         .collect();
     for (class, table) in &tables {
         let class = class.as_deref().or(Some(""));
         problems.extend(
-            table
-                .problems()
-                .iter()
-                .filter(|p| !matches!(p, Problem::NotServed { .. }))
-                .map(|p| (p.clone(), class)),
+            table.problems().iter().filter(|p| !matches!(p, Problem::NotServed { .. })).map(|p| (p.clone(), class)),
         );
     }
     for (problem, class) in problems {
@@ -89,10 +76,7 @@ fn identity(cluster: &Cluster, class: Option<&str>) -> ControllerIdentity {
 }
 
 fn find<'c>(cluster: &'c Cluster, reference: &IngressRef) -> Option<&'c Located<Ingress>> {
-    cluster
-        .ingresses
-        .iter()
-        .find(|i| i.namespace() == reference.namespace && i.name() == reference.name)
+    cluster.ingresses.iter().find(|i| i.namespace() == reference.namespace && i.name() == reference.name)
 }
 
 fn object(reference: &IngressRef) -> String {
@@ -100,12 +84,7 @@ fn object(reference: &IngressRef) -> String {
 }
 
 /// A finding about one Ingress, located at its document.
-fn about(
-    cluster: &Cluster,
-    rule: &'static Rule,
-    reference: &IngressRef,
-    message: String,
-) -> Finding {
+fn about(cluster: &Cluster, rule: &'static Rule, reference: &IngressRef, message: String) -> Finding {
     let finding = Finding::new(rule, object(reference), sentence(message));
     match find(cluster, reference) {
         Some(ingress) => finding.origin(&ingress.origin),
@@ -121,18 +100,9 @@ fn sentence(mut text: String) -> String {
 }
 
 fn deprecated_annotation(ingress: &Located<Ingress>, field: &Option<String>) -> Finding {
-    let reference = IngressRef {
-        namespace: ingress.namespace().to_owned(),
-        name: ingress.name().to_owned(),
-    };
-    let value = ingress
-        .value
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(CLASS_ANNOTATION))
-        .cloned()
-        .unwrap_or_default();
+    let reference = IngressRef { namespace: ingress.namespace().to_owned(), name: ingress.name().to_owned() };
+    let value =
+        ingress.value.metadata.annotations.as_ref().and_then(|a| a.get(CLASS_ANNOTATION)).cloned().unwrap_or_default();
     let mut finding = Finding::new(
         &DEPRECATED_INGRESS_CLASS_ANNOTATION,
         object(&reference),
@@ -160,60 +130,36 @@ fn deprecated_annotation(ingress: &Located<Ingress>, field: &Option<String>) -> 
 fn site_field(cluster: &Cluster, reference: &IngressRef, site: &Site) -> Option<String> {
     match site {
         Site::DefaultBackend => Some("spec.defaultBackend".to_owned()),
-        Site::Path { host, path, .. } => {
-            path_field(cluster, reference, host, path).map(|p| format!("{p}.backend"))
-        }
+        Site::Path { host, path, .. } => path_field(cluster, reference, host, path).map(|p| format!("{p}.backend")),
     }
 }
 
 /// `spec.rules[i].http.paths[j]` for a host and path as the table names them.
-fn path_field(
-    cluster: &Cluster,
-    reference: &IngressRef,
-    host: &HostPattern,
-    path: &str,
-) -> Option<String> {
+fn path_field(cluster: &Cluster, reference: &IngressRef, host: &HostPattern, path: &str) -> Option<String> {
     let spec = find(cluster, reference)?.value.spec.as_ref()?;
-    spec.rules
-        .iter()
-        .flatten()
-        .enumerate()
-        .find_map(|(i, rule)| {
-            if HostPattern::parse(rule.host.as_deref()).ok().as_ref() != Some(host) {
-                return None;
-            }
-            let paths = &rule.http.as_ref()?.paths;
-            let j = paths
-                .iter()
-                .position(|p| p.path.as_deref().unwrap_or("/") == path)?;
-            Some(format!("spec.rules[{i}].http.paths[{j}]"))
-        })
+    spec.rules.iter().flatten().enumerate().find_map(|(i, rule)| {
+        if HostPattern::parse(rule.host.as_deref()).ok().as_ref() != Some(host) {
+            return None;
+        }
+        let paths = &rule.http.as_ref()?.paths;
+        let j = paths.iter().position(|p| p.path.as_deref().unwrap_or("/") == path)?;
+        Some(format!("spec.rules[{i}].http.paths[{j}]"))
+    })
 }
 
 /// `spec.tls[k].secretName` of the TLS entry that names `secret` (when given) and lists `host`, or failing that the
 /// first entry that names the secret, or lists the host.
-fn tls_field(
-    cluster: &Cluster,
-    reference: &IngressRef,
-    secret: Option<&str>,
-    host: &str,
-) -> Option<String> {
+fn tls_field(cluster: &Cluster, reference: &IngressRef, secret: Option<&str>, host: &str) -> Option<String> {
     let spec = find(cluster, reference)?.value.spec.as_ref()?;
     let entries: Vec<_> = spec.tls.iter().flatten().enumerate().collect();
     let names = |tls: &k8s_openapi::api::networking::v1::IngressTLS| {
         secret.is_none_or(|s| tls.secret_name.as_deref() == Some(s))
     };
-    let lists = |tls: &k8s_openapi::api::networking::v1::IngressTLS| {
-        tls.hosts.iter().flatten().any(|h| h == host)
-    };
+    let lists = |tls: &k8s_openapi::api::networking::v1::IngressTLS| tls.hosts.iter().flatten().any(|h| h == host);
     let index = entries
         .iter()
         .find(|(_, tls)| names(tls) && lists(tls))
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|(_, tls)| secret.is_some() && names(tls))
-        })
+        .or_else(|| entries.iter().find(|(_, tls)| secret.is_some() && names(tls)))
         .or_else(|| entries.iter().find(|(_, tls)| lists(tls)))
         .map(|(k, _)| *k)?;
     Some(format!("spec.tls[{index}].secretName"))
@@ -228,11 +174,7 @@ fn annotation_field(suffix: &str) -> String {
 fn finding(cluster: &Cluster, problem: &Problem, class: Option<&str>) -> Option<Finding> {
     let text = problem.to_string();
     let reference = problem.ingress();
-    let controller = if class.is_none() {
-        "ingress-nginx"
-    } else {
-        "the ingress controller"
-    };
+    let controller = if class.is_none() { "ingress-nginx" } else { "the ingress controller" };
     Some(match problem {
         Problem::NotServed { reason, .. } => {
             let class_choice = find(cluster, reference).map(|i| knet_model::ingress::ingress_class(cluster, i));
@@ -383,8 +325,7 @@ fn annotation_finding(
     status: &AnnotationStatus,
     text: String,
 ) -> Finding {
-    let finding = about(cluster, &UNKNOWN_NGINX_ANNOTATION, reference, text)
-        .field(annotation_field(annotation));
+    let finding = about(cluster, &UNKNOWN_NGINX_ANNOTATION, reference, text).field(annotation_field(annotation));
     match status {
         AnnotationStatus::Known => finding,
         AnnotationStatus::Alias { of } => finding

@@ -101,15 +101,7 @@ pub struct Finding {
 impl Finding {
     /// A finding of `rule`, with the rule's default severity.
     fn new(rule: &'static Rule, object: String, message: String) -> Finding {
-        Finding {
-            code: rule.code,
-            severity: rule.severity,
-            object,
-            field: None,
-            origin: None,
-            message,
-            hint: None,
-        }
+        Finding { code: rule.code, severity: rule.severity, object, field: None, origin: None, message, hint: None }
     }
 
     fn field(mut self, field: impl Into<String>) -> Finding {
@@ -147,9 +139,7 @@ impl Finding {
     fn sort_key(&self) -> impl Ord + '_ {
         (
             self.origin.is_none(),
-            self.origin
-                .as_ref()
-                .map(|o| (o.source.clone(), o.line, o.item)),
+            self.origin.as_ref().map(|o| (o.source.clone(), o.line, o.item)),
             self.severity,
             self.code,
             &self.object,
@@ -198,9 +188,7 @@ impl AsWritten {
                 (namespace.to_owned(), m.object.name().to_owned())
             })
             .collect();
-        AsWritten {
-            policies_without_types,
-        }
+        AsWritten { policies_without_types }
     }
 }
 
@@ -250,9 +238,5 @@ fn and_list(items: &[String]) -> String {
 
 /// `1 pod`, `2 pods`.
 fn plural(count: usize, singular: &str, plural: &str) -> String {
-    if count == 1 {
-        format!("{count} {singular}")
-    } else {
-        format!("{count} {plural}")
-    }
+    if count == 1 { format!("{count} {singular}") } else { format!("{count} {plural}") }
 }

@@ -6,8 +6,8 @@ use knet_model::policy::{Direction, NamespaceScope, Peer, Policy, name_label_hin
 use knet_model::{Cluster, Selector};
 
 use super::rules::{
-    EGRESS_POLICY_ISOLATES_INGRESS, NAMESPACE_SELECTOR_MATCHES_NOTHING,
-    POD_SELECTOR_MATCHES_NOTHING, POLICY_SELECTS_NO_POD, RULES_IGNORED_BY_POLICY_TYPES,
+    EGRESS_POLICY_ISOLATES_INGRESS, NAMESPACE_SELECTOR_MATCHES_NOTHING, POD_SELECTOR_MATCHES_NOTHING,
+    POLICY_SELECTS_NO_POD, RULES_IGNORED_BY_POLICY_TYPES,
 };
 use super::{AsWritten, Finding, Severity, and_list, object_name, plural};
 
@@ -17,8 +17,7 @@ pub(super) fn check(cluster: &Cluster, written: &AsWritten, out: &mut Vec<Findin
         selects_no_pod(cluster, policy, &object, out);
         // Admission fills in policyTypes, so the model sees it as written; the manifests as loaded know better.
         let key = (policy.namespace.clone(), policy.name.clone());
-        let types_written =
-            policy.policy_types_written && !written.policies_without_types.contains(&key);
+        let types_written = policy.policy_types_written && !written.policies_without_types.contains(&key);
         policy_types(policy, types_written, &object, out);
         for direction in [Direction::Ingress, Direction::Egress] {
             peers(cluster, policy, &object, direction, out);
@@ -38,25 +37,11 @@ fn selects_no_pod(cluster: &Cluster, policy: &Policy, object: &str, out: &mut Ve
     if cluster.pods.iter().any(|p| policy.selects(p)) {
         return;
     }
-    let in_namespace = cluster
-        .pods
-        .iter()
-        .filter(|p| p.namespace == policy.namespace)
-        .count();
+    let in_namespace = cluster.pods.iter().filter(|p| p.namespace == policy.namespace).count();
     let selector = &policy.pod_selector;
-    let shown = if selector.is_everything() {
-        "{} (every pod)".to_owned()
-    } else {
-        selector.to_string()
-    };
+    let shown = if selector.is_everything() { "{} (every pod)".to_owned() } else { selector.to_string() };
     let (severity, why) = if in_namespace == 0 {
-        (
-            Severity::Info,
-            format!(
-                "namespace {} has no pods in the given manifests",
-                policy.namespace
-            ),
-        )
+        (Severity::Info, format!("namespace {} has no pods in the given manifests", policy.namespace))
     } else {
         (
             Severity::Warning,
@@ -145,13 +130,7 @@ fn policy_types(policy: &Policy, types_written: bool, object: &str, out: &mut Ve
 }
 
 /// KN2001 and KN2002: every pod peer of every rule in one direction.
-fn peers(
-    cluster: &Cluster,
-    policy: &Policy,
-    object: &str,
-    direction: Direction,
-    out: &mut Vec<Finding>,
-) {
+fn peers(cluster: &Cluster, policy: &Policy, object: &str, direction: Direction, out: &mut Vec<Finding>) {
     let (list, peer_list) = fields(direction);
     for (rule_index, rule) in policy.rules(direction).iter().enumerate() {
         for (peer_index, peer) in rule.peers.iter().enumerate() {
@@ -177,18 +156,18 @@ fn peers(
             if pods.is_everything() {
                 continue;
             }
-            let matched = cluster.pods.iter().any(|p| {
-                namespaces_covered.contains(&p.namespace.as_str()) && pods.matches(&p.labels)
-            });
+            let matched = cluster
+                .pods
+                .iter()
+                .any(|p| namespaces_covered.contains(&p.namespace.as_str()) && pods.matches(&p.labels));
             if matched {
                 continue;
             }
             let scope = match namespaces {
                 NamespaceScope::Own(namespace) => format!("namespace {namespace}"),
-                NamespaceScope::Matching(_) => format!(
-                    "the namespaces its namespaceSelector matches ({})",
-                    namespaces_covered.join(", ")
-                ),
+                NamespaceScope::Matching(_) => {
+                    format!("the namespaces its namespaceSelector matches ({})", namespaces_covered.join(", "))
+                }
             };
             let elsewhere: Vec<String> = cluster
                 .pods
@@ -224,12 +203,7 @@ fn peers(
     }
 }
 
-fn namespace_matches_nothing(
-    policy: &Policy,
-    object: &str,
-    path: &str,
-    selector: &Selector,
-) -> Finding {
+fn namespace_matches_nothing(policy: &Policy, object: &str, path: &str, selector: &Selector) -> Finding {
     let hint = match name_label_hint(selector) {
         Some(hint) => {
             let value = cluster_name_value(selector).unwrap_or_default();
@@ -253,9 +227,7 @@ fn namespace_matches_nothing(
 /// The value of a `name=<value>` requirement.
 fn cluster_name_value(selector: &Selector) -> Option<String> {
     selector.requirements().iter().find_map(|r| match r {
-        knet_model::selector::Requirement::In { key, values } if key == "name" => {
-            values.first().cloned()
-        }
+        knet_model::selector::Requirement::In { key, values } if key == "name" => values.first().cloned(),
         _ => None,
     })
 }

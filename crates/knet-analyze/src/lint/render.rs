@@ -14,19 +14,11 @@ use super::{Finding, Severity};
 
 /// `file:line`, or `file` when the line is not known.
 fn location(origin: &Origin) -> String {
-    if origin.line > 0 {
-        format!("{}:{}", origin.source, origin.line)
-    } else {
-        origin.source.to_string()
-    }
+    if origin.line > 0 { format!("{}:{}", origin.source, origin.line) } else { origin.source.to_string() }
 }
 
 fn paint(text: &str, code: &str, color: bool) -> String {
-    if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
+    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
 }
 
 /// Human-readable text: one header line per finding with aligned columns (location, severity, code, object, field),
@@ -36,9 +28,7 @@ pub fn render_text(findings: &[Finding], color: bool) -> String {
         .iter()
         .map(|f| {
             [
-                f.origin
-                    .as_ref()
-                    .map_or_else(|| "<cluster>".to_owned(), location),
+                f.origin.as_ref().map_or_else(|| "<cluster>".to_owned(), location),
                 f.severity.to_string(),
                 f.code.to_owned(),
                 f.object.clone(),
@@ -207,9 +197,7 @@ fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.replace('\\', "/").bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(char::from(byte))
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(char::from(byte)),
             other => {
                 let _ = write!(out, "%{other:02X}");
             }

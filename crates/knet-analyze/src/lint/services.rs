@@ -10,8 +10,7 @@ use knet_model::service::{PortResolution, Service, ServicePort, ServiceType, Tar
 use knet_model::{Cluster, PodId, Selector};
 
 use super::rules::{
-    EXTERNAL_NAME_IS_IP, NAMED_TARGET_PORT_UNKNOWN, NOTHING_LISTENS, SERVICE_SELECTS_NO_POD,
-    TARGET_PORT_NOT_DECLARED,
+    EXTERNAL_NAME_IS_IP, NAMED_TARGET_PORT_UNKNOWN, NOTHING_LISTENS, SERVICE_SELECTS_NO_POD, TARGET_PORT_NOT_DECLARED,
 };
 use super::workloads::{command_field, containers, idle_command, manifest_of, pod_spec};
 use super::{Finding, and_list, is_synthetic, object_name};
@@ -53,15 +52,7 @@ pub(super) fn check(cluster: &Cluster, input: &Input, out: &mut Vec<Finding>) {
         }
         for (index, port) in service.ports.iter().enumerate() {
             target_port(cluster, service, &object, index, port, &selected, out);
-            nothing_listens(
-                cluster,
-                input,
-                service,
-                port,
-                &selected,
-                &mut idle_reported,
-                out,
-            );
+            nothing_listens(cluster, input, service, port, &selected, &mut idle_reported, out);
         }
     }
 }
@@ -145,11 +136,7 @@ fn port_label(port: &ServicePort) -> String {
 /// What a pod declares, for messages: `80/TCP, 9090/TCP "metrics"`, or `no ports`.
 fn declared(pod: &Pod) -> String {
     let ports: Vec<String> = pod.ports().map(describe_port).collect();
-    if ports.is_empty() {
-        "no ports".to_owned()
-    } else {
-        ports.join(", ")
-    }
+    if ports.is_empty() { "no ports".to_owned() } else { ports.join(", ") }
 }
 
 fn describe_port(port: &ContainerPort) -> String {
@@ -168,34 +155,19 @@ fn target_port(
     selected: &[PodId],
     out: &mut Vec<Finding>,
 ) {
-    let selector = service
-        .selector
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let selector = service.selector.as_ref().map(ToString::to_string).unwrap_or_default();
     let mut unknown = Vec::new();
     let mut undeclared = Vec::new();
     for &id in selected {
         match service.resolve_target(cluster, port, id) {
             PortResolution::UnknownName => unknown.push(cluster.pod(id)),
-            PortResolution::Resolved {
-                declared: false, ..
-            } => undeclared.push(cluster.pod(id)),
+            PortResolution::Resolved { declared: false, .. } => undeclared.push(cluster.pod(id)),
             PortResolution::Resolved { declared: true, .. } => {}
         }
     }
     let field = format!("spec.ports[{index}].targetPort");
     let pods_of = |pods: &[&Pod]| -> Vec<String> {
-        pods.iter()
-            .map(|p| {
-                format!(
-                    "{} {} ({})",
-                    p.kind.as_str(),
-                    p.qualified_name(),
-                    declared(p)
-                )
-            })
-            .collect()
+        pods.iter().map(|p| format!("{} {} ({})", p.kind.as_str(), p.qualified_name(), declared(p))).collect()
     };
     if !unknown.is_empty() {
         let TargetPort::Name(name) = &port.target else {
@@ -204,10 +176,7 @@ fn target_port(
         let whom = if unknown.len() == selected.len() {
             format!("the pods it selects ({selector}), so the Service port has no endpoints")
         } else {
-            format!(
-                "{}, so those pods are not endpoints of this port",
-                and_list(&pods_of(&unknown))
-            )
+            format!("{}, so those pods are not endpoints of this port", and_list(&pods_of(&unknown)))
         };
         let declares = if unknown.len() == selected.len() {
             format!(" They declare: {}.", and_list(&pods_of(&unknown)))
@@ -237,10 +206,8 @@ fn target_port(
         let TargetPort::Number(number) = &port.target else {
             return;
         };
-        let other_protocol = undeclared.iter().any(|p| {
-            p.ports()
-                .any(|c| c.port == *number && c.protocol != port.protocol)
-        });
+        let other_protocol =
+            undeclared.iter().any(|p| p.ports().any(|c| c.port == *number && c.protocol != port.protocol));
         let mut message = format!(
             "service \"{}\" port {}: targetPort {number}/{} is not declared by any container of {}; connections go to port {number} all the same, and are refused unless the process listens there (knet's built-in workload listens only on declared ports).",
             service.name,
@@ -283,9 +250,7 @@ fn nothing_listens(
     out: &mut Vec<Finding>,
 ) {
     for &id in selected {
-        let PortResolution::Resolved { port: target, .. } =
-            service.resolve_target(cluster, port, id)
-        else {
+        let PortResolution::Resolved { port: target, .. } = service.resolve_target(cluster, port, id) else {
             continue;
         };
         let pod = cluster.pod(id);

@@ -11,32 +11,22 @@ use crate::input::Input;
 pub(super) fn pod_spec(object: &Object) -> Option<(&PodSpec, &'static str)> {
     match object {
         Object::Pod(pod) => pod.spec.as_ref().map(|s| (s, "spec")),
-        Object::Deployment(d) => d
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .map(|s| (s, "spec.template.spec")),
+        Object::Deployment(d) => {
+            d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).map(|s| (s, "spec.template.spec"))
+        }
         Object::ReplicaSet(r) => r
             .spec
             .as_ref()
             .and_then(|s| s.template.as_ref())
             .and_then(|t| t.spec.as_ref())
             .map(|s| (s, "spec.template.spec")),
-        Object::StatefulSet(s) => s
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .map(|s| (s, "spec.template.spec")),
-        Object::DaemonSet(d) => d
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .map(|s| (s, "spec.template.spec")),
-        Object::Job(j) => j
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .map(|s| (s, "spec.template.spec")),
+        Object::StatefulSet(s) => {
+            s.spec.as_ref().and_then(|s| s.template.spec.as_ref()).map(|s| (s, "spec.template.spec"))
+        }
+        Object::DaemonSet(d) => {
+            d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).map(|s| (s, "spec.template.spec"))
+        }
+        Object::Job(j) => j.spec.as_ref().and_then(|s| s.template.spec.as_ref()).map(|s| (s, "spec.template.spec")),
         Object::CronJob(c) => c
             .spec
             .as_ref()
@@ -69,27 +59,19 @@ pub(super) fn containers<'a>(spec: &'a PodSpec, prefix: &str) -> Vec<ContainerRe
         .containers
         .iter()
         .enumerate()
-        .map(|(i, c)| ContainerRef {
-            container: c,
-            path: format!("{prefix}.containers[{i}]"),
-        });
+        .map(|(i, c)| ContainerRef { container: c, path: format!("{prefix}.containers[{i}]") });
     let init = spec
         .init_containers
         .iter()
         .flatten()
         .enumerate()
-        .map(|(i, c)| ContainerRef {
-            container: c,
-            path: format!("{prefix}.initContainers[{i}]"),
-        });
+        .map(|(i, c)| ContainerRef { container: c, path: format!("{prefix}.initContainers[{i}]") });
     main.chain(init).collect()
 }
 
 /// The commands a shell script may consist of for the container to count as idle: it prints and waits, and opens no
 /// socket. Anything else (including a command this list does not know) counts as possibly serving.
-const IDLE_COMMANDS: &[&str] = &[
-    "echo", "printf", "sleep", "true", ":", "date", "env", "wait",
-];
+const IDLE_COMMANDS: &[&str] = &["echo", "printf", "sleep", "true", ":", "date", "env", "wait"];
 
 /// When a command line (`command` followed by `args`) runs only an idle command (`sleep 3600`,
 /// `sh -c "echo hi && sleep 3600"`, `tail -f /dev/null`): the command as a user would read it, and the index in
@@ -108,11 +90,7 @@ pub(super) fn idle_command(argv: &[String]) -> Option<(String, usize)> {
 /// The field that holds word `index` of a container's command line: `...containers[0].command` or `.args`.
 pub(super) fn command_field(container: &ContainerRef<'_>, index: usize) -> String {
     let command_len = container.container.command.as_ref().map_or(0, Vec::len);
-    if index < command_len {
-        format!("{}.command", container.path)
-    } else {
-        format!("{}.args", container.path)
-    }
+    if index < command_len { format!("{}.command", container.path) } else { format!("{}.args", container.path) }
 }
 
 /// Whether every simple command of a shell script is idle and at least one of them waits (`sleep`, `tail -f`).

@@ -14,10 +14,7 @@ use crate::service::{Service, ServiceType};
 
 use super::endpoints::dns_endpoints;
 use super::name::{self, DomainName, Zone};
-use super::{
-    Answer, DNS_SCHEMA_VERSION, DNS_VERSION_TTL, Rcode, Record, RecordData, RecordType, SOA_SERIAL,
-    Soa, TTL,
-};
+use super::{Answer, DNS_SCHEMA_VERSION, DNS_VERSION_TTL, Rcode, Record, RecordData, RecordType, SOA_SERIAL, Soa, TTL};
 
 /// How many CNAMEs inside the zone an answer follows before giving up (CoreDNS stops after 8).
 const MAX_CNAME_CHAIN: usize = 8;
@@ -81,11 +78,7 @@ enum Part<'q> {
 impl Part<'_> {
     /// CoreDNS's `matchPortAndProtocol`: names compare case-insensitively, and an unnamed port never matches a name.
     fn matches_port(self, name: Option<&str>, protocol: Protocol) -> bool {
-        let Part::Port {
-            port,
-            protocol: wanted,
-        } = self
-        else {
+        let Part::Port { port, protocol: wanted } = self else {
             return true;
         };
         let name_ok = port.is_empty() || name.is_some_and(|n| n.eq_ignore_ascii_case(port));
@@ -96,11 +89,7 @@ impl Part<'_> {
 
 impl<'c> Server<'c> {
     pub(super) fn new(cluster: &'c Cluster) -> Server<'c> {
-        Server {
-            cluster,
-            zone: Zone::new(&cluster.config.domain),
-            reverse: name::reverse_zones(&cluster.config),
-        }
+        Server { cluster, zone: Zone::new(&cluster.config.domain), reverse: name::reverse_zones(&cluster.config) }
     }
 
     pub(super) fn lookup(&self, name: &str, qtype: RecordType) -> Option<Answer> {
@@ -169,16 +158,10 @@ impl<'c> Server<'c> {
             .cluster
             .services
             .iter()
-            .filter(|s| {
-                s.namespace.eq_ignore_ascii_case(namespace) && s.name.eq_ignore_ascii_case(service)
-            })
+            .filter(|s| s.namespace.eq_ignore_ascii_case(namespace) && s.name.eq_ignore_ascii_case(service))
             .flat_map(|s| self.service_targets(zone, s, part))
             .collect();
-        if targets.is_empty() {
-            Node::Missing
-        } else {
-            Node::Targets(targets)
-        }
+        if targets.is_empty() { Node::Missing } else { Node::Targets(targets) }
     }
 
     /// `a-b-c-d.<ns>.pod.<zone>` in CoreDNS's `pods insecure` mode: any well-formed address in an existing namespace
@@ -217,18 +200,11 @@ impl<'c> Server<'c> {
                 None => Node::Missing,
             };
         }
-        if pointers.keys().any(|ip| ip.octets().starts_with(&octets)) {
-            Node::Empty
-        } else {
-            Node::Missing
-        }
+        if pointers.keys().any(|ip| ip.octets().starts_with(&octets)) { Node::Empty } else { Node::Missing }
     }
 
     fn namespace_exists(&self, namespace: &str) -> bool {
-        self.cluster
-            .namespaces
-            .keys()
-            .any(|n| n.eq_ignore_ascii_case(namespace))
+        self.cluster.namespaces.keys().any(|n| n.eq_ignore_ascii_case(namespace))
     }
 
     /// CoreDNS's `findServices` for one Service.
@@ -237,11 +213,7 @@ impl<'c> Server<'c> {
         if service.service_type == ServiceType::ExternalName {
             // ExternalName Services have neither endpoints nor ports in DNS; an address is not a valid target.
             return match (part, external_target(service)) {
-                (Part::Whole, Some(target)) => vec![Target {
-                    host: Host::Name(target),
-                    port: None,
-                    key,
-                }],
+                (Part::Whole, Some(target)) => vec![Target { host: Host::Name(target), port: None, key }],
                 _ => Vec::new(),
             };
         }
@@ -253,22 +225,14 @@ impl<'c> Server<'c> {
         };
         if service.ports.is_empty() {
             // The API server rejects a ClusterIP Service without ports; knet still answers its address.
-            let target = Target {
-                host: Host::Ip(ip),
-                port: None,
-                key,
-            };
+            let target = Target { host: Host::Ip(ip), port: None, key };
             return only_if(matches!(part, Part::Whole), target);
         }
         service
             .ports
             .iter()
             .filter(|p| part.matches_port(p.name.as_deref(), p.protocol))
-            .map(|p| Target {
-                host: Host::Ip(ip),
-                port: Some(p.port),
-                key: key.clone(),
-            })
+            .map(|p| Target { host: Host::Ip(ip), port: Some(p.port), key: key.clone() })
             .collect()
     }
 
@@ -284,21 +248,13 @@ impl<'c> Server<'c> {
             let key = endpoint_name(zone, service, &endpoint.label);
             if endpoint.ports.is_empty() {
                 if !matches!(part, Part::Port { .. }) {
-                    targets.push(Target {
-                        host: Host::Ip(endpoint.ip),
-                        port: None,
-                        key,
-                    });
+                    targets.push(Target { host: Host::Ip(endpoint.ip), port: None, key });
                 }
                 continue;
             }
             for (port_name, protocol, port) in &endpoint.ports {
                 if part.matches_port(port_name.as_deref(), *protocol) {
-                    targets.push(Target {
-                        host: Host::Ip(endpoint.ip),
-                        port: Some(*port),
-                        key: key.clone(),
-                    });
+                    targets.push(Target { host: Host::Ip(endpoint.ip), port: Some(*port), key: key.clone() });
                 }
             }
         }
@@ -306,31 +262,18 @@ impl<'c> Server<'c> {
     }
 
     /// Turns a node into the response for one query type.
-    fn respond(
-        &self,
-        zone: &Zone,
-        qname: &str,
-        qtype: RecordType,
-        node: Node,
-        depth: usize,
-    ) -> Answer {
+    fn respond(&self, zone: &Zone, qname: &str, qtype: RecordType, node: Node, depth: usize) -> Answer {
         let (answers, additional) = match node {
             Node::Missing => return self.negative(zone, Rcode::NxDomain),
             Node::Empty => (Vec::new(), Vec::new()),
             Node::Apex => self.apex(zone, qname, qtype),
             Node::NameServer => (self.name_server_address(qname, qtype), Vec::new()),
             Node::DnsVersion => {
-                let txt = Record::new(
-                    qname,
-                    DNS_VERSION_TTL,
-                    RecordData::Txt(DNS_SCHEMA_VERSION.into()),
-                );
+                let txt = Record::new(qname, DNS_VERSION_TTL, RecordData::Txt(DNS_SCHEMA_VERSION.into()));
                 (only_if(qtype == RecordType::Txt, txt), Vec::new())
             }
             Node::Pointers(targets) => {
-                let records = targets
-                    .into_iter()
-                    .map(|t| Record::new(qname, TTL, RecordData::Ptr(t)));
+                let records = targets.into_iter().map(|t| Record::new(qname, TTL, RecordData::Ptr(t)));
                 let records = records.filter(|_| qtype == RecordType::Ptr).collect();
                 (records, Vec::new())
             }
@@ -339,22 +282,12 @@ impl<'c> Server<'c> {
         if answers.is_empty() {
             return self.negative(zone, Rcode::NoError);
         }
-        Answer {
-            rcode: Rcode::NoError,
-            answers,
-            authority: Vec::new(),
-            additional,
-        }
+        Answer { rcode: Rcode::NoError, answers, authority: Vec::new(), additional }
     }
 
     /// NXDOMAIN, or NODATA with `NoError`: no answer, and the zone's SOA so resolvers can cache the negative answer.
     fn negative(&self, zone: &Zone, rcode: Rcode) -> Answer {
-        Answer {
-            rcode,
-            answers: Vec::new(),
-            authority: vec![self.soa(zone)],
-            additional: Vec::new(),
-        }
+        Answer { rcode, answers: Vec::new(), authority: vec![self.soa(zone)], additional: Vec::new() }
     }
 
     /// `<zone>. SOA ns.dns.<zone>. hostmaster.<zone>. <serial> 7200 1800 86400 <ttl>`, as CoreDNS writes it.
@@ -386,10 +319,7 @@ impl<'c> Server<'c> {
             RecordType::Ns => {
                 let ns = self.name_server_name(zone);
                 let glue = address_record(&ns, self.cluster.config.dns_service_ip);
-                (
-                    vec![Record::new(qname, TTL, RecordData::Ns(ns))],
-                    vec![glue],
-                )
+                (vec![Record::new(qname, TTL, RecordData::Ns(ns))], vec![glue])
             }
             _ => (Vec::new(), Vec::new()),
         }
@@ -397,9 +327,7 @@ impl<'c> Server<'c> {
 
     fn name_server_address(&self, qname: &str, qtype: RecordType) -> Vec<Record> {
         let data = address_data(self.cluster.config.dns_service_ip, qtype);
-        data.map(|d| Record::new(qname, TTL, d))
-            .into_iter()
-            .collect()
+        data.map(|d| Record::new(qname, TTL, d)).into_iter().collect()
     }
 
     /// CoreDNS's `plugin.A` / `AAAA` / `CNAME` / `SRV` over the targets of one name: (answers, additional).
@@ -411,15 +339,10 @@ impl<'c> Server<'c> {
         depth: usize,
     ) -> (Vec<Record>, Vec<Record>) {
         match qtype {
-            RecordType::A | RecordType::Aaaa => (
-                self.address_records(qname, qtype, targets, depth),
-                Vec::new(),
-            ),
+            RecordType::A | RecordType::Aaaa => (self.address_records(qname, qtype, targets, depth), Vec::new()),
             RecordType::Cname => {
                 let cname = targets.iter().find_map(|t| match &t.host {
-                    Host::Name(target) => {
-                        Some(Record::new(qname, TTL, RecordData::Cname(target.clone())))
-                    }
+                    Host::Name(target) => Some(Record::new(qname, TTL, RecordData::Cname(target.clone()))),
                     Host::Ip(_) => None,
                 });
                 (cname.into_iter().collect(), Vec::new())
@@ -430,13 +353,7 @@ impl<'c> Server<'c> {
     }
 
     /// One A (or AAAA) per distinct address, and for an ExternalName the CNAME, followed while it stays in the zone.
-    fn address_records(
-        &self,
-        qname: &str,
-        qtype: RecordType,
-        targets: &[Target],
-        depth: usize,
-    ) -> Vec<Record> {
+    fn address_records(&self, qname: &str, qtype: RecordType, targets: &[Target], depth: usize) -> Vec<Record> {
         let mut records: Vec<Record> = Vec::new();
         for target in targets {
             match &target.host {
@@ -457,16 +374,8 @@ impl<'c> Server<'c> {
 
     /// The CNAME to an ExternalName's target. A target inside the zone is followed, and the CNAME is only given when
     /// the target has records of the type (as CoreDNS does); a target outside is left to the resolver and upstream.
-    fn follow_cname(
-        &self,
-        qname: &str,
-        target: &str,
-        qtype: RecordType,
-        depth: usize,
-    ) -> Vec<Record> {
-        let same = target
-            .trim_end_matches('.')
-            .eq_ignore_ascii_case(qname.trim_end_matches('.'));
+    fn follow_cname(&self, qname: &str, target: &str, qtype: RecordType, depth: usize) -> Vec<Record> {
+        let same = target.trim_end_matches('.').eq_ignore_ascii_case(qname.trim_end_matches('.'));
         if same {
             return Vec::new();
         }
@@ -482,10 +391,7 @@ impl<'c> Server<'c> {
         if depth >= MAX_CNAME_CHAIN {
             return Vec::new();
         }
-        let next = self
-            .lookup_at_depth(target, qtype, depth + 1)
-            .map(|a| a.answers)
-            .unwrap_or_default();
+        let next = self.lookup_at_depth(target, qtype, depth + 1).map(|a| a.answers).unwrap_or_default();
         if next.is_empty() {
             return Vec::new();
         }
@@ -501,8 +407,7 @@ impl<'c> Server<'c> {
         };
         for service in &self.cluster.services {
             if let Some(IpAddr::V4(ip)) = service.cluster_ip {
-                map.entry(ip)
-                    .or_insert_with(|| vec![service_name(zone, service)]);
+                map.entry(ip).or_insert_with(|| vec![service_name(zone, service)]);
             }
         }
         let cluster_ips: Vec<Ipv4Addr> = map.keys().copied().collect();
@@ -533,10 +438,7 @@ impl<'c> Server<'c> {
         if let Some(zone) = &self.zone {
             records.extend(self.apex_records(zone));
             let version = zone.child(&["dns-version"]);
-            records.extend(
-                self.respond(zone, &version, RecordType::Txt, Node::DnsVersion, 0)
-                    .answers,
-            );
+            records.extend(self.respond(zone, &version, RecordType::Txt, Node::DnsVersion, 0).answers);
             let ns = self.name_server_name(zone);
             records.push(address_record(&ns, self.cluster.config.dns_service_ip));
             for service in &self.cluster.services {
@@ -551,31 +453,20 @@ impl<'c> Server<'c> {
             if !self.is_reverse_name(&owner) {
                 continue;
             }
-            records.extend(
-                targets
-                    .into_iter()
-                    .map(|t| Record::new(owner.clone(), TTL, RecordData::Ptr(t))),
-            );
+            records.extend(targets.into_iter().map(|t| Record::new(owner.clone(), TTL, RecordData::Ptr(t))));
         }
         let forward = self.zone.as_ref();
         records.sort_by_cached_key(|r| {
-            let reverse = DomainName::parse(&r.name)
-                .ok()
-                .is_none_or(|n| forward.is_none_or(|z| z.relative(&n).is_none()));
-            (
-                reverse,
-                name::canonical_key(&r.name),
-                listing_rank(r.record_type()),
-                r.data.clone(),
-            )
+            let reverse =
+                DomainName::parse(&r.name).ok().is_none_or(|n| forward.is_none_or(|z| z.relative(&n).is_none()));
+            (reverse, name::canonical_key(&r.name), listing_rank(r.record_type()), r.data.clone())
         });
         records.dedup();
         records
     }
 
     fn is_reverse_name(&self, owner: &str) -> bool {
-        DomainName::parse(owner)
-            .is_ok_and(|name| self.reverse.iter().any(|z| z.relative(&name).is_some()))
+        DomainName::parse(owner).is_ok_and(|name| self.reverse.iter().any(|z| z.relative(&name).is_some()))
     }
 
     fn apex_records(&self, zone: &Zone) -> Vec<Record> {
@@ -606,10 +497,7 @@ impl<'c> Server<'c> {
                 &service.namespace,
                 "svc",
             ]);
-            let part = Part::Port {
-                port: port_name,
-                protocol: &protocol,
-            };
+            let part = Part::Port { port: port_name, protocol: &protocol };
             let targets = self.service_targets(zone, service, part);
             records.extend(srv_records(&srv_owner, &targets).0);
         }
@@ -633,18 +521,11 @@ fn srv_records(qname: &str, targets: &[Target]) -> (Vec<Record>, Vec<Record>) {
             Host::Name(_) => None,
         })
         .collect();
-    let weight = u16::try_from(100 / internal.len().max(1))
-        .unwrap_or(1)
-        .max(1);
+    let weight = u16::try_from(100 / internal.len().max(1)).unwrap_or(1).max(1);
     let (mut answers, mut additional): (Vec<Record>, Vec<Record>) = (Vec::new(), Vec::new());
     for (target, ip) in internal {
         let Some(port) = target.port else { continue };
-        let srv = RecordData::Srv {
-            priority: 0,
-            weight,
-            port,
-            target: target.key.clone(),
-        };
+        let srv = RecordData::Srv { priority: 0, weight, port, target: target.key.clone() };
         if !answers.iter().any(|r| r.data == srv) {
             answers.push(Record::new(qname, TTL, srv));
         }

@@ -25,32 +25,25 @@ pub(super) struct DnsEndpoint {
 /// pods it selects (the endpoints controller writes them with no ports).
 pub(super) fn dns_endpoints(cluster: &Cluster, service: &Service) -> Vec<DnsEndpoint> {
     let mut out: Vec<DnsEndpoint> = Vec::new();
-    let mut add =
-        |ip: IpAddr, hostname: Option<String>, port: Option<(Option<String>, Protocol, u16)>| {
-            if ip.is_unspecified() {
-                return;
-            }
-            let label = hostname
-                .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| name::dashed(ip));
-            let index = match out.iter().position(|e| e.ip == ip && e.label == label) {
-                Some(index) => index,
-                None => {
-                    out.push(DnsEndpoint {
-                        ip,
-                        label,
-                        ports: Vec::new(),
-                    });
-                    out.len() - 1
-                }
-            };
-            if let Some(port) = port
-                && let Some(endpoint) = out.get_mut(index)
-                && !endpoint.ports.contains(&port)
-            {
-                endpoint.ports.push(port);
+    let mut add = |ip: IpAddr, hostname: Option<String>, port: Option<(Option<String>, Protocol, u16)>| {
+        if ip.is_unspecified() {
+            return;
+        }
+        let label = hostname.filter(|h| !h.is_empty()).unwrap_or_else(|| name::dashed(ip));
+        let index = match out.iter().position(|e| e.ip == ip && e.label == label) {
+            Some(index) => index,
+            None => {
+                out.push(DnsEndpoint { ip, label, ports: Vec::new() });
+                out.len() - 1
             }
         };
+        if let Some(port) = port
+            && let Some(endpoint) = out.get_mut(index)
+            && !endpoint.ports.contains(&port)
+        {
+            endpoint.ports.push(port);
+        }
+    };
     if service.ports.is_empty() {
         for (ip, hostname) in portless_addresses(cluster, service) {
             add(ip, hostname, None);
@@ -59,11 +52,7 @@ pub(super) fn dns_endpoints(cluster: &Cluster, service: &Service) -> Vec<DnsEndp
         for port in &service.ports {
             for endpoint in service.serving_endpoints(cluster, port) {
                 let hostname = endpoint_hostname(cluster, service, &endpoint);
-                add(
-                    endpoint.ip,
-                    hostname,
-                    Some((port.name.clone(), port.protocol, endpoint.port)),
-                );
+                add(endpoint.ip, hostname, Some((port.name.clone(), port.protocol, endpoint.port)));
             }
         }
     }
@@ -96,11 +85,7 @@ fn portless_addresses(cluster: &Cluster, service: &Service) -> Vec<(IpAddr, Opti
             continue;
         }
         let named = pod.subdomain.as_deref() == Some(service.name.as_str());
-        out.extend(
-            pod.replicas
-                .iter()
-                .map(|r| (r.ip, r.hostname.clone().filter(|_| named))),
-        );
+        out.extend(pod.replicas.iter().map(|r| (r.ip, r.hostname.clone().filter(|_| named))));
     }
     out
 }
@@ -109,10 +94,7 @@ fn portless_addresses(cluster: &Cluster, service: &Service) -> Vec<(IpAddr, Opti
 fn manual_addresses(cluster: &Cluster, service: &Service) -> Vec<(IpAddr, Option<String>)> {
     let publish = service.publish_not_ready_addresses;
     let mut out = Vec::new();
-    let endpoints = cluster
-        .endpoints
-        .iter()
-        .filter(|e| e.namespace() == service.namespace && e.name() == service.name);
+    let endpoints = cluster.endpoints.iter().filter(|e| e.namespace() == service.namespace && e.name() == service.name);
     for subset in endpoints.flat_map(|e| e.value.subsets.iter().flatten()) {
         let ready = subset.addresses.iter().flatten();
         let not_ready = subset.not_ready_addresses.iter().flatten();

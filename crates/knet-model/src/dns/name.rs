@@ -23,9 +23,7 @@ impl NameError {
     pub(crate) fn describe(self) -> &'static str {
         match self {
             NameError::Empty => "the name is empty",
-            NameError::EmptyLabel => {
-                "the name has an empty label (two dots in a row, or a leading dot)"
-            }
+            NameError::EmptyLabel => "the name has an empty label (two dots in a row, or a leading dot)",
             NameError::LabelTooLong => "a label is longer than 63 characters",
             NameError::TooLong => "the name is longer than 253 characters",
         }
@@ -79,13 +77,7 @@ impl Zone {
     /// The zone named `origin` (`cluster.local` or `cluster.local.`); `None` when that is not a valid name.
     pub(crate) fn new(origin: &str) -> Option<Zone> {
         let name = DomainName::parse(origin).ok()?;
-        Some(Zone {
-            labels: name
-                .labels()
-                .iter()
-                .map(|l| l.to_ascii_lowercase())
-                .collect(),
-        })
+        Some(Zone { labels: name.labels().iter().map(|l| l.to_ascii_lowercase()).collect() })
     }
 
     /// `cluster.local.`
@@ -106,11 +98,7 @@ impl Zone {
         let labels = name.labels();
         let split = labels.len().checked_sub(self.labels.len())?;
         let (front, suffix) = labels.split_at(split);
-        suffix
-            .iter()
-            .zip(&self.labels)
-            .all(|(a, b)| a.eq_ignore_ascii_case(b))
-            .then_some(front)
+        suffix.iter().zip(&self.labels).all(|(a, b)| a.eq_ignore_ascii_case(b)).then_some(front)
     }
 
     /// Whether `other` lies inside this zone (or is it).
@@ -125,10 +113,7 @@ pub fn is_cluster_name(config: &ClusterConfig, name: &str) -> bool {
     let Ok(name) = DomainName::parse(name) else {
         return false;
     };
-    Zone::new(&config.domain)
-        .into_iter()
-        .chain(reverse_zones(config))
-        .any(|zone| zone.relative(&name).is_some())
+    Zone::new(&config.domain).into_iter().chain(reverse_zones(config)).any(|zone| zone.relative(&name).is_some())
 }
 
 /// The reverse zones of the service and pod address ranges; see [`super::reverse_zones`].
@@ -194,11 +179,7 @@ pub(crate) fn dashed(ip: IpAddr) -> String {
 /// (`10-244-0-5`), anything else is tried as IPv6 with dashes for colons (`fd00--5`).
 pub(crate) fn parse_dashed(label: &str) -> Option<IpAddr> {
     let ipv4_shape = label.matches('-').count() == 3 && !label.contains("--");
-    let text = if ipv4_shape {
-        label.replace('-', ".")
-    } else {
-        label.replace('-', ":")
-    };
+    let text = if ipv4_shape { label.replace('-', ".") } else { label.replace('-', ":") };
     text.parse().ok()
 }
 

@@ -180,9 +180,7 @@ fn check(cluster: &Cluster, questions: &[(&str, &str)], expect: Expect) {
 }
 
 fn pod_ip(cluster: &Cluster, replica: &str) -> String {
-    let id = cluster
-        .find_pod("microservices", replica)
-        .expect("pod exists");
+    let id = cluster.find_pod("microservices", replica).expect("pod exists");
     let pod = cluster.pod(id);
     let found = pod.replicas.iter().find(|r| r.name == replica);
     found.expect("replica exists").ip.to_string()
@@ -190,10 +188,7 @@ fn pod_ip(cluster: &Cluster, replica: &str) -> String {
 
 #[test]
 fn zone_listing() {
-    let zone: Vec<String> = zone_records(&fixture())
-        .iter()
-        .map(Record::to_string)
-        .collect();
+    let zone: Vec<String> = zone_records(&fixture()).iter().map(Record::to_string).collect();
     expect![[r#"
         cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 5
         cluster.local. 5 IN NS ns.dns.cluster.local.
@@ -264,10 +259,7 @@ fn cluster_ip_service_answers_a_and_nodata_for_other_types() {
             ("orphan.microservices.svc.cluster.local", "A"),
             ("kubernetes.default.svc.cluster.local", "A"),
             // CoreDNS also names the endpoints of ClusterIP Services, beyond the specification.
-            (
-                "10-244-0-2.backend-service.microservices.svc.cluster.local",
-                "A",
-            ),
+            ("10-244-0-2.backend-service.microservices.svc.cluster.local", "A"),
         ],
         expect![[r#"
             ; backend-service.microservices.svc.cluster.local A
@@ -307,19 +299,10 @@ fn srv_records_of_named_ports() {
     check(
         &fixture(),
         &[
-            (
-                "_http._tcp.backend-service.microservices.svc.cluster.local",
-                "SRV",
-            ),
+            ("_http._tcp.backend-service.microservices.svc.cluster.local", "SRV"),
             ("backend-service.microservices.svc.cluster.local", "SRV"),
-            (
-                "_http._udp.backend-service.microservices.svc.cluster.local",
-                "SRV",
-            ),
-            (
-                "_grpc._tcp.backend-service.microservices.svc.cluster.local",
-                "SRV",
-            ),
+            ("_http._udp.backend-service.microservices.svc.cluster.local", "SRV"),
+            ("_grpc._tcp.backend-service.microservices.svc.cluster.local", "SRV"),
             ("_dns._udp.kube-dns.kube-system.svc.cluster.local", "SRV"),
         ],
         expect![[r#"
@@ -398,23 +381,11 @@ fn headless_deployment_endpoints_are_named_by_dashed_address() {
         &cluster,
         &[
             ("headless-service.microservices.svc.cluster.local", "A"),
-            (
-                "_postgres._tcp.headless-service.microservices.svc.cluster.local",
-                "SRV",
-            ),
-            (
-                &format!("{dashed}.headless-service.microservices.svc.cluster.local"),
-                "A",
-            ),
-            (
-                "primary.headless-service.microservices.svc.cluster.local",
-                "A",
-            ),
+            ("_postgres._tcp.headless-service.microservices.svc.cluster.local", "SRV"),
+            (&format!("{dashed}.headless-service.microservices.svc.cluster.local"), "A"),
+            ("primary.headless-service.microservices.svc.cluster.local", "A"),
             // The not-ready pod is no endpoint, so its name does not exist.
-            (
-                "10-244-0-99.headless-service.microservices.svc.cluster.local",
-                "A",
-            ),
+            ("10-244-0-99.headless-service.microservices.svc.cluster.local", "A"),
         ],
         expect![[r#"
             ; headless-service.microservices.svc.cluster.local A
@@ -518,9 +489,7 @@ fn external_name_is_a_cname() {
 fn reverse_lookups() {
     let cluster = fixture();
     let web = pod_ip(&cluster, "web-0").parse().expect("an IPv4 address");
-    let database = pod_ip(&cluster, "database-1")
-        .parse()
-        .expect("an IPv4 address");
+    let database = pod_ip(&cluster, "database-1").parse().expect("an IPv4 address");
     let lonely = pod_ip(&cluster, "lonely").parse().expect("an IPv4 address");
     check(
         &cluster,
@@ -697,10 +666,7 @@ fn answers_keep_the_question_letter_case() {
         &fixture(),
         &[
             ("Backend-Service.MicroServices.SVC.Cluster.Local.", "A"),
-            (
-                "_HTTP._TCP.backend-service.microservices.svc.CLUSTER.local",
-                "SRV",
-            ),
+            ("_HTTP._TCP.backend-service.microservices.svc.CLUSTER.local", "SRV"),
         ],
         expect![[r#"
             ; Backend-Service.MicroServices.SVC.Cluster.Local. A
@@ -742,14 +708,8 @@ fn arb_name() -> impl Strategy<Value = String> {
         "[a-z0-9_*-]{0,70}",
         "\\PC{0,20}",
     ];
-    let suffix = prop_oneof![
-        Just(""),
-        Just(".cluster.local"),
-        Just(".cluster.local."),
-        Just(".10.in-addr.arpa"),
-    ];
-    (proptest::collection::vec(label, 0..8), suffix)
-        .prop_map(|(labels, suffix)| labels.join(".") + suffix)
+    let suffix = prop_oneof![Just(""), Just(".cluster.local"), Just(".cluster.local."), Just(".10.in-addr.arpa"),];
+    (proptest::collection::vec(label, 0..8), suffix).prop_map(|(labels, suffix)| labels.join(".") + suffix)
 }
 
 proptest! {
@@ -767,11 +727,7 @@ proptest! {
 fn every_listed_record_is_answered() {
     let cluster = fixture();
     for record in zone_records(&cluster) {
-        let answer = lookup(&cluster, &record.name, record.record_type())
-            .expect("listed names are in the zone");
-        assert!(
-            answer.answers.contains(&record),
-            "{record} missing from\n{answer}"
-        );
+        let answer = lookup(&cluster, &record.name, record.record_type()).expect("listed names are in the zone");
+        assert!(answer.answers.contains(&record), "{record} missing from\n{answer}");
     }
 }

@@ -151,79 +151,32 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Old names the parsers still accept, and the annotation they stand for.
-const ALIASES: &[(&str, &str)] = &[
-    ("limit-whitelist", "limit-allowlist"),
-    ("whitelist-source-range", "allowlist-source-range"),
-];
+const ALIASES: &[(&str, &str)] =
+    &[("limit-whitelist", "limit-allowlist"), ("whitelist-source-range", "allowlist-source-range")];
 
 /// Annotations ingress-nginx once read and no longer does, with what happened to them.
 const REMOVED: &[(&str, &str)] = &[
-    (
-        "add-base-url",
-        "removed in 0.22; ingress-nginx no longer injects a <base> tag",
-    ),
-    (
-        "base-url-scheme",
-        "removed in 0.22 together with add-base-url",
-    ),
+    ("add-base-url", "removed in 0.22; ingress-nginx no longer injects a <base> tag"),
+    ("base-url-scheme", "removed in 0.22 together with add-base-url"),
     ("enable-influxdb", "the InfluxDB module was removed"),
-    (
-        "enable-opentracing",
-        "OpenTracing was removed in v1.10; use enable-opentelemetry",
-    ),
-    (
-        "global-rate-limit",
-        "the memcached-backed global rate limit was removed in v1.12; use limit-rps or limit-rpm",
-    ),
-    (
-        "global-rate-limit-ignored-cidrs",
-        "the global rate limit was removed in v1.12; use limit-allowlist",
-    ),
-    (
-        "global-rate-limit-key",
-        "the global rate limit was removed in v1.12",
-    ),
-    (
-        "global-rate-limit-window",
-        "the global rate limit was removed in v1.12; use limit-rpm",
-    ),
-    (
-        "grpc-backend",
-        "replaced by backend-protocol: GRPC (0.21) and since removed",
-    ),
+    ("enable-opentracing", "OpenTracing was removed in v1.10; use enable-opentelemetry"),
+    ("global-rate-limit", "the memcached-backed global rate limit was removed in v1.12; use limit-rps or limit-rpm"),
+    ("global-rate-limit-ignored-cidrs", "the global rate limit was removed in v1.12; use limit-allowlist"),
+    ("global-rate-limit-key", "the global rate limit was removed in v1.12"),
+    ("global-rate-limit-window", "the global rate limit was removed in v1.12; use limit-rpm"),
+    ("grpc-backend", "replaced by backend-protocol: GRPC (0.21) and since removed"),
     ("influxdb-host", "the InfluxDB module was removed"),
     ("influxdb-measurement", "the InfluxDB module was removed"),
     ("influxdb-port", "the InfluxDB module was removed"),
     ("influxdb-server-name", "the InfluxDB module was removed"),
-    (
-        "lua-resty-waf",
-        "lua-resty-waf was removed in a 0.x release; use enable-modsecurity",
-    ),
-    (
-        "opentracing-operation-name",
-        "OpenTracing was removed in v1.10; use opentelemetry-operation-name",
-    ),
-    (
-        "opentracing-trust-incoming-span",
-        "OpenTracing was removed in v1.10; use opentelemetry-trust-incoming-span",
-    ),
-    (
-        "secure-backends",
-        "replaced by backend-protocol: HTTPS (0.21) and since removed",
-    ),
-    (
-        "secure-verify-ca-secret",
-        "removed in a 0.x release; use proxy-ssl-secret",
-    ),
+    ("lua-resty-waf", "lua-resty-waf was removed in a 0.x release; use enable-modsecurity"),
+    ("opentracing-operation-name", "OpenTracing was removed in v1.10; use opentelemetry-operation-name"),
+    ("opentracing-trust-incoming-span", "OpenTracing was removed in v1.10; use opentelemetry-trust-incoming-span"),
+    ("secure-backends", "replaced by backend-protocol: HTTPS (0.21) and since removed"),
+    ("secure-verify-ca-secret", "removed in a 0.x release; use proxy-ssl-secret"),
     ("session-cookie-hash", "removed in a 0.x release"),
-    (
-        "upstream-fail-timeout",
-        "removed with the move to the Lua balancer (0.x)",
-    ),
-    (
-        "upstream-max-fails",
-        "removed with the move to the Lua balancer (0.x)",
-    ),
+    ("upstream-fail-timeout", "removed with the move to the Lua balancer (0.x)"),
+    ("upstream-max-fails", "removed with the move to the Lua balancer (0.x)"),
 ];
 
 /// Settings that exist only as keys of the controller's ConfigMap; as an annotation they do nothing.
@@ -303,9 +256,7 @@ pub fn nginx_annotation_status(name: &str) -> AnnotationStatus {
     if CONFIGMAP_ONLY.contains(&name) {
         return AnnotationStatus::ConfigMapKey;
     }
-    AnnotationStatus::Unknown {
-        suggestion: suggest_nginx_annotation(name),
-    }
+    AnnotationStatus::Unknown { suggestion: suggest_nginx_annotation(name) }
 }
 
 /// The real annotation an unknown one probably meant: `rate-limit` → `limit-rps`, `rate-limit-window` → `limit-rpm`,
@@ -356,16 +307,11 @@ mod tests {
 
     #[test]
     fn guide_annotations() {
-        assert!(known_nginx_annotation(
-            "nginx.ingress.kubernetes.io/rewrite-target"
-        ));
+        assert!(known_nginx_annotation("nginx.ingress.kubernetes.io/rewrite-target"));
         assert!(known_nginx_annotation("auth-type"));
         assert!(!known_nginx_annotation("rate-limit"));
         assert_eq!(suggest_nginx_annotation("rate-limit"), Some("limit-rps"));
-        assert_eq!(
-            suggest_nginx_annotation("nginx.ingress.kubernetes.io/rate-limit-window"),
-            Some("limit-rpm")
-        );
+        assert_eq!(suggest_nginx_annotation("nginx.ingress.kubernetes.io/rate-limit-window"), Some("limit-rpm"));
         assert_eq!(suggest_nginx_annotation("limit-rps"), None);
     }
 
@@ -373,33 +319,18 @@ mod tests {
     fn statuses() {
         assert_eq!(
             nginx_annotation_status("whitelist-source-range"),
-            AnnotationStatus::Alias {
-                of: "allowlist-source-range"
-            }
+            AnnotationStatus::Alias { of: "allowlist-source-range" }
         );
-        assert!(matches!(
-            nginx_annotation_status("global-rate-limit"),
-            AnnotationStatus::Removed { .. }
-        ));
-        assert_eq!(
-            nginx_annotation_status("limit-req-status-code"),
-            AnnotationStatus::ConfigMapKey
-        );
+        assert!(matches!(nginx_annotation_status("global-rate-limit"), AnnotationStatus::Removed { .. }));
+        assert_eq!(nginx_annotation_status("limit-req-status-code"), AnnotationStatus::ConfigMapKey);
         assert_eq!(
             nginx_annotation_status("ssl-redirct"),
-            AnnotationStatus::Unknown {
-                suggestion: Some("ssl-redirect")
-            }
+            AnnotationStatus::Unknown { suggestion: Some("ssl-redirect") }
         );
         assert_eq!(
             nginx_annotation_status("cors-allow-origins"),
-            AnnotationStatus::Unknown {
-                suggestion: Some("cors-allow-origin")
-            }
+            AnnotationStatus::Unknown { suggestion: Some("cors-allow-origin") }
         );
-        assert_eq!(
-            nginx_annotation_status("completely-made-up-thing"),
-            AnnotationStatus::Unknown { suggestion: None }
-        );
+        assert_eq!(nginx_annotation_status("completely-made-up-thing"), AnnotationStatus::Unknown { suggestion: None });
     }
 }

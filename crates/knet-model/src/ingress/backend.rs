@@ -52,12 +52,7 @@ pub enum ServiceTarget {
     /// An ExternalName Service: ingress-nginx proxies to the DNS name.
     ExternalName { host: String, port: Option<u16> },
     /// A Service port and its ready endpoints (possibly none).
-    Port {
-        port: u16,
-        name: Option<String>,
-        matched_by: PortMatch,
-        endpoints: Vec<Endpoint>,
-    },
+    Port { port: u16, name: Option<String>, matched_by: PortMatch, endpoints: Vec<Endpoint> },
 }
 
 /// A `service` backend, resolved against the cluster.
@@ -91,18 +86,12 @@ impl fmt::Display for ServiceBackend {
                 Some(port) => write!(f, " -> ExternalName {host}:{port}"),
                 None => write!(f, " -> ExternalName {host}"),
             },
-            ServiceTarget::Port { endpoints, .. } if endpoints.is_empty() => {
-                f.write_str(" (no ready endpoints: 503)")
-            }
+            ServiceTarget::Port { endpoints, .. } if endpoints.is_empty() => f.write_str(" (no ready endpoints: 503)"),
             ServiceTarget::Port { endpoints, .. } => {
                 f.write_str(" ->")?;
                 for (index, endpoint) in endpoints.iter().enumerate() {
                     let separator = if index == 0 { " " } else { ", " };
-                    write!(
-                        f,
-                        "{separator}{}:{} ({})",
-                        endpoint.ip, endpoint.port, endpoint.target_name
-                    )?;
+                    write!(f, "{separator}{}:{} ({})", endpoint.ip, endpoint.port, endpoint.target_name)?;
                 }
                 Ok(())
             }
@@ -139,22 +128,14 @@ impl Resolver<'_> {
                 None
             }
             (None, None) => {
-                self.problems.push(Problem::NoBackend {
-                    ingress: ingress.clone(),
-                    site: site.clone(),
-                });
+                self.problems.push(Problem::NoBackend { ingress: ingress.clone(), site: site.clone() });
                 None
             }
         }
     }
 
     /// A service backend → its Service, Service port and ready endpoints, reporting what is missing.
-    fn resolve(
-        &mut self,
-        ingress: &IngressRef,
-        site: &Site,
-        backend: &IngressServiceBackend,
-    ) -> ServiceBackend {
+    fn resolve(&mut self, ingress: &IngressRef, site: &Site, backend: &IngressServiceBackend) -> ServiceBackend {
         let namespace = ingress.namespace.clone();
         let port = backend_port(backend);
         let target = match self.cluster.find_service(&namespace, &backend.name) {
@@ -167,26 +148,17 @@ impl Resolver<'_> {
                 });
                 ServiceTarget::NoService
             }
-            Some(service) if service.service_type == ServiceType::ExternalName => {
-                ServiceTarget::ExternalName {
-                    host: service.external_name.clone().unwrap_or_default(),
-                    port: match &port {
-                        BackendPort::Number(n) => Some(*n),
-                        BackendPort::Name(name) => {
-                            service.find_port(None, Some(name), None).map(|p| p.port)
-                        }
-                        BackendPort::Missing => None,
-                    },
-                }
-            }
+            Some(service) if service.service_type == ServiceType::ExternalName => ServiceTarget::ExternalName {
+                host: service.external_name.clone().unwrap_or_default(),
+                port: match &port {
+                    BackendPort::Number(n) => Some(*n),
+                    BackendPort::Name(name) => service.find_port(None, Some(name), None).map(|p| p.port),
+                    BackendPort::Missing => None,
+                },
+            },
             Some(service) => self.resolve_port(ingress, site, service, &port),
         };
-        ServiceBackend {
-            namespace,
-            name: backend.name.clone(),
-            port,
-            target,
-        }
+        ServiceBackend { namespace, name: backend.name.clone(), port, target }
     }
 
     fn resolve_port(
@@ -227,12 +199,7 @@ impl Resolver<'_> {
                 port: service_port.port,
             });
         }
-        ServiceTarget::Port {
-            port: service_port.port,
-            name: service_port.name.clone(),
-            matched_by,
-            endpoints,
-        }
+        ServiceTarget::Port { port: service_port.port, name: service_port.name.clone(), matched_by, endpoints }
     }
 }
 
@@ -241,10 +208,7 @@ fn backend_port(backend: &IngressServiceBackend) -> BackendPort {
         return BackendPort::Missing;
     };
     if let Some(number) = port.number {
-        return u16::try_from(number)
-            .ok()
-            .filter(|&n| n > 0)
-            .map_or(BackendPort::Missing, BackendPort::Number);
+        return u16::try_from(number).ok().filter(|&n| n > 0).map_or(BackendPort::Missing, BackendPort::Number);
     }
     match port.name.as_deref() {
         Some(name) if !name.is_empty() => BackendPort::Name(name.to_owned()),
@@ -254,28 +218,17 @@ fn backend_port(backend: &IngressServiceBackend) -> BackendPort {
 
 /// The TCP Service port a backend port names: by `port` or `name`, else (as ingress-nginx also accepts) by
 /// `targetPort`.
-fn find_service_port<'s>(
-    service: &'s Service,
-    port: &BackendPort,
-) -> Option<(&'s ServicePort, PortMatch)> {
+fn find_service_port<'s>(service: &'s Service, port: &BackendPort) -> Option<(&'s ServicePort, PortMatch)> {
     let tcp = || service.ports.iter().filter(|p| p.protocol == Protocol::Tcp);
     match port {
         BackendPort::Number(n) => tcp()
             .find(|p| p.port == *n)
             .map(|p| (p, PortMatch::Number))
-            .or_else(|| {
-                tcp()
-                    .find(|p| p.target == TargetPort::Number(*n))
-                    .map(|p| (p, PortMatch::TargetPort))
-            }),
+            .or_else(|| tcp().find(|p| p.target == TargetPort::Number(*n)).map(|p| (p, PortMatch::TargetPort))),
         BackendPort::Name(name) => tcp()
             .find(|p| p.name.as_deref() == Some(name.as_str()))
             .map(|p| (p, PortMatch::Name))
-            .or_else(|| {
-                tcp()
-                    .find(|p| p.target == TargetPort::Name(name.clone()))
-                    .map(|p| (p, PortMatch::TargetPort))
-            }),
+            .or_else(|| tcp().find(|p| p.target == TargetPort::Name(name.clone())).map(|p| (p, PortMatch::TargetPort))),
         BackendPort::Missing => None,
     }
 }

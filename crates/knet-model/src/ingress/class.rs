@@ -137,32 +137,16 @@ pub fn default_ingress_classes(cluster: &Cluster) -> Vec<&Located<IngressClass>>
         .collect();
     defaults.sort_by(|a, b| {
         let created = |c: &Located<IngressClass>| c.value.metadata.creation_timestamp.clone();
-        created(b)
-            .cmp(&created(a))
-            .then_with(|| a.name().cmp(b.name()))
+        created(b).cmp(&created(a)).then_with(|| a.name().cmp(b.name()))
     });
     defaults
 }
 
 /// The class of an Ingress: the field, else the deprecated annotation, else the default IngressClass.
 pub fn ingress_class(cluster: &Cluster, ingress: &Located<Ingress>) -> ClassChoice {
-    let field = ingress
-        .value
-        .spec
-        .as_ref()
-        .and_then(|s| s.ingress_class_name.clone())
-        .filter(|name| !name.is_empty());
-    let annotation = ingress
-        .value
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(CLASS_ANNOTATION))
-        .cloned();
-    let defaults: Vec<String> = default_ingress_classes(cluster)
-        .into_iter()
-        .map(|c| c.name().to_owned())
-        .collect();
+    let field = ingress.value.spec.as_ref().and_then(|s| s.ingress_class_name.clone()).filter(|name| !name.is_empty());
+    let annotation = ingress.value.metadata.annotations.as_ref().and_then(|a| a.get(CLASS_ANNOTATION)).cloned();
+    let defaults: Vec<String> = default_ingress_classes(cluster).into_iter().map(|c| c.name().to_owned()).collect();
     let (class, source) = if let Some(field) = &field {
         (Some(field.clone()), ClassSource::Field)
     } else if let Some(annotation) = &annotation {
@@ -172,13 +156,7 @@ pub fn ingress_class(cluster: &Cluster, ingress: &Located<Ingress>) -> ClassChoi
     } else {
         (None, ClassSource::None)
     };
-    ClassChoice {
-        class,
-        source,
-        field,
-        annotation,
-        defaults,
-    }
+    ClassChoice { class, source, field, annotation, defaults }
 }
 
 impl ControllerIdentity {
@@ -211,45 +189,28 @@ impl ControllerIdentity {
                 let how = if choice.source == ClassSource::Field {
                     format!("ingressClassName {class:?}:")
                 } else {
-                    format!(
-                        "no class set, so the default IngressClass {class:?} is assigned on creation;"
-                    )
+                    format!("no class set, so the default IngressClass {class:?} is assigned on creation;")
                 };
                 self.decide_class_name(cluster, class, &how, &names)
             }
             _ if self.watch_without_class => Decision::Served {
-                reason: "no class set; served because --watch-ingress-without-class is on"
-                    .to_owned(),
+                reason: "no class set; served because --watch-ingress-without-class is on".to_owned(),
             },
             _ => Decision::Ignored {
-                reason:
-                    "no ingressClassName, no kubernetes.io/ingress.class annotation and no default \
+                reason: "no ingressClassName, no kubernetes.io/ingress.class annotation and no default \
                          IngressClass: ingress-nginx ignores it"
-                        .to_owned(),
+                    .to_owned(),
             },
         }
     }
 
-    fn decide_class_name(
-        &self,
-        cluster: &Cluster,
-        class: &str,
-        how: &str,
-        names: &str,
-    ) -> Decision {
+    fn decide_class_name(&self, cluster: &Cluster, class: &str, how: &str, names: &str) -> Decision {
         let object = cluster.ingress_classes.iter().find(|c| c.name() == class);
         match object {
             Some(object) => {
-                let controller = object
-                    .value
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.controller.as_deref())
-                    .unwrap_or_default();
+                let controller = object.value.spec.as_ref().and_then(|s| s.controller.as_deref()).unwrap_or_default();
                 if controller == self.controller {
-                    Decision::Served {
-                        reason: format!("{how} IngressClass {class:?} has controller {controller}"),
-                    }
+                    Decision::Served { reason: format!("{how} IngressClass {class:?} has controller {controller}") }
                 } else {
                     Decision::Ignored {
                         reason: format!(

@@ -27,9 +27,7 @@ impl HostPattern {
             return Ok(HostPattern::Any);
         };
         if host.parse::<IpAddr>().is_ok() {
-            return Err(format!(
-                "{host:?} is an IP address; a rule host must be a DNS name"
-            ));
+            return Err(format!("{host:?} is an IP address; a rule host must be a DNS name"));
         }
         if host.contains(':') {
             return Err(format!("{host:?} has a port; rule hosts cannot name ports"));
@@ -41,11 +39,7 @@ impl HostPattern {
         if let Some(reason) = dns_subdomain_problem(name) {
             return Err(format!("{host:?} {reason}"));
         }
-        if wildcard {
-            Ok(HostPattern::Wildcard(name.to_owned()))
-        } else {
-            Ok(HostPattern::Exact(name.to_owned()))
-        }
+        if wildcard { Ok(HostPattern::Wildcard(name.to_owned())) } else { Ok(HostPattern::Exact(name.to_owned())) }
     }
 
     /// Whether a request host (already [normalized](normalize_request_host)) is this pattern's.
@@ -95,10 +89,7 @@ impl fmt::Display for HostPattern {
 
 /// The label a wildcard server name accepts: `[A-Za-z0-9_-]+` (the request host is already lower case).
 fn is_wildcard_label(label: &str) -> bool {
-    !label.is_empty()
-        && label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Why `name` is not a lower-case RFC 1123 subdomain, if it is not.
@@ -119,10 +110,7 @@ fn dns_subdomain_problem(name: &str) -> Option<&'static str> {
         if label.bytes().any(|b| b.is_ascii_uppercase()) {
             return Some("has upper-case letters; hosts must be lower case");
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             return Some("has characters other than a-z, 0-9, `-` and `.`");
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -148,10 +136,7 @@ pub fn normalize_request_host(host: &str) -> String {
             _ => host,
         }
     };
-    without_port
-        .strip_suffix('.')
-        .unwrap_or(without_port)
-        .to_ascii_lowercase()
+    without_port.strip_suffix('.').unwrap_or(without_port).to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -171,10 +156,7 @@ mod tests {
 
     #[test]
     fn request_hosts_are_normalized() {
-        assert_eq!(
-            normalize_request_host("MyApp.Example.com:8443"),
-            "myapp.example.com"
-        );
+        assert_eq!(normalize_request_host("MyApp.Example.com:8443"), "myapp.example.com");
         assert_eq!(normalize_request_host("myapp.local."), "myapp.local");
         assert_eq!(normalize_request_host("[::1]:80"), "[::1]");
         assert_eq!(normalize_request_host(""), "");
@@ -182,17 +164,10 @@ mod tests {
 
     #[test]
     fn invalid_rule_hosts_say_why() {
-        let errors: Vec<String> = [
-            "10.0.0.1",
-            "foo.com:80",
-            "*",
-            "a.*.com",
-            "Foo.com",
-            "-a.com",
-        ]
-        .into_iter()
-        .map(|h| HostPattern::parse(Some(h)).unwrap_err())
-        .collect();
+        let errors: Vec<String> = ["10.0.0.1", "foo.com:80", "*", "a.*.com", "Foo.com", "-a.com"]
+            .into_iter()
+            .map(|h| HostPattern::parse(Some(h)).unwrap_err())
+            .collect();
         expect_test::expect![[r#"
             [
                 "\"10.0.0.1\" is an IP address; a rule host must be a DNS name",

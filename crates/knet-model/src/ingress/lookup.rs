@@ -11,8 +11,8 @@ use std::fmt;
 use super::backend::ServiceBackend;
 use super::host::normalize_request_host;
 use super::path::{
-    BadPath, PathType, RegexVerdict, exact_matches, normalize_request_path, plain_prefix_matches,
-    prefix_matches, regex_location_matches,
+    BadPath, PathType, RegexVerdict, exact_matches, normalize_request_path, plain_prefix_matches, prefix_matches,
+    regex_location_matches,
 };
 use super::rewrite::{RewriteOutcome, rewrite};
 use super::route::{Fallback, IngressRef, Route, Server};
@@ -67,18 +67,12 @@ impl fmt::Display for WinReason {
             WinReason::OnlyMatch => f.write_str("the only matching path"),
             WinReason::LongerPath { over } => write!(f, "the longest matching path, over {over}"),
             WinReason::PathTypePrecedence { winner, over } => {
-                write!(
-                    f,
-                    "as long as the {over} path, and {winner} comes before {over}"
-                )
+                write!(f, "as long as the {over} path, and {winner} comes before {over}")
             }
-            WinReason::DeclarationOrder => {
-                f.write_str("tied with another path, and processed first")
+            WinReason::DeclarationOrder => f.write_str("tied with another path, and processed first"),
+            WinReason::FirstRegexLocation { location } => {
+                write!(f, "the first matching regex location, tried longest first: ~* \"{location}\"")
             }
-            WinReason::FirstRegexLocation { location } => write!(
-                f,
-                "the first matching regex location, tried longest first: ~* \"{location}\""
-            ),
         }
     }
 }
@@ -95,11 +89,7 @@ pub enum Outcome<'t> {
     },
     /// An Ingress's `defaultBackend`: the host's (from the Ingress that created the host) or, on the catch-all
     /// server, the controller-wide one (from an Ingress without rules).
-    DefaultBackend {
-        ingress: &'t IngressRef,
-        backend: &'t ServiceBackend,
-        catch_all: bool,
-    },
+    DefaultBackend { ingress: &'t IngressRef, backend: &'t ServiceBackend, catch_all: bool },
     /// The controller's own default backend answers 404.
     NotFound,
     /// nginx refuses the request path with 400.
@@ -160,11 +150,8 @@ impl RouteTable {
             return answer;
         };
         answer.server = Some((server, how));
-        let winner = if server.regex.is_some() {
-            regex_lookup(server, &mut answer)
-        } else {
-            plain_lookup(server, &mut answer)
-        };
+        let winner =
+            if server.regex.is_some() { regex_lookup(server, &mut answer) } else { plain_lookup(server, &mut answer) };
         answer.outcome = match winner {
             Some((route, why)) => {
                 let upstream = match &route.rewrite_target {
@@ -174,18 +161,12 @@ impl RouteTable {
                         None => non_empty(raw_path).to_owned(),
                     }),
                 };
-                Outcome::Route {
-                    route,
-                    why,
-                    upstream,
-                }
+                Outcome::Route { route, why, upstream }
             }
             None => match &server.fallback {
-                Fallback::Ingress { ingress, backend } => Outcome::DefaultBackend {
-                    ingress,
-                    backend,
-                    catch_all: how == HostMatch::CatchAll,
-                },
+                Fallback::Ingress { ingress, backend } => {
+                    Outcome::DefaultBackend { ingress, backend, catch_all: how == HostMatch::CatchAll }
+                }
                 Fallback::Controller => Outcome::NotFound,
             },
         };
@@ -207,10 +188,7 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
 }
 
 /// A plain host: each route by its type's rule, the longest match winning.
-fn plain_lookup<'t>(
-    server: &'t Server,
-    answer: &mut RouteMatch<'t>,
-) -> Option<(&'t Route, WinReason)> {
+fn plain_lookup<'t>(server: &'t Server, answer: &mut RouteMatch<'t>) -> Option<(&'t Route, WinReason)> {
     let path = answer.path.as_str();
     answer.candidates = server
         .routes
@@ -223,21 +201,13 @@ fn plain_lookup<'t>(
             };
             Candidate {
                 route,
-                verdict: if matched {
-                    Verdict::Matches
-                } else {
-                    Verdict::NoMatch
-                },
+                verdict: if matched { Verdict::Matches } else { Verdict::NoMatch },
                 locations: Vec::new(),
             }
         })
         .collect();
-    let mut matching: Vec<&'t Route> = answer
-        .candidates
-        .iter()
-        .filter(|c| c.verdict == Verdict::Matches)
-        .map(|c| c.route)
-        .collect();
+    let mut matching: Vec<&'t Route> =
+        answer.candidates.iter().filter(|c| c.verdict == Verdict::Matches).map(|c| c.route).collect();
     matching.sort_by(|a, b| {
         b.path
             .len()
@@ -248,14 +218,9 @@ fn plain_lookup<'t>(
     let winner = *matching.first()?;
     let why = match matching.get(1) {
         None => WinReason::OnlyMatch,
-        Some(next) if next.path.len() < winner.path.len() => WinReason::LongerPath {
-            over: next.path.clone(),
-        },
+        Some(next) if next.path.len() < winner.path.len() => WinReason::LongerPath { over: next.path.clone() },
         Some(next) if next.path_type.precedence() < winner.path_type.precedence() => {
-            WinReason::PathTypePrecedence {
-                winner: winner.path_type,
-                over: next.path_type,
-            }
+            WinReason::PathTypePrecedence { winner: winner.path_type, over: next.path_type }
         }
         Some(_) => WinReason::DeclarationOrder,
     };
@@ -276,30 +241,14 @@ fn regex_locations(server: &Server) -> Vec<Location<'_>> {
     for route in &server.routes {
         let own_regex = route.rewrite_target.is_some() || route.use_regex;
         if route.path == "/" || route.path_type != PathType::Prefix || own_regex {
-            locations.push(Location {
-                pattern: route.path.clone(),
-                route,
-            });
+            locations.push(Location { pattern: route.path.clone(), route });
             continue;
         }
-        let normalized = if route.path.ends_with('/') {
-            route.path.clone()
-        } else {
-            format!("{}/", route.path)
-        };
-        locations.push(Location {
-            pattern: normalized,
-            route,
-        });
-        let has_exact = server
-            .routes
-            .iter()
-            .any(|r| r.path_type == PathType::Exact && r.path == route.path);
+        let normalized = if route.path.ends_with('/') { route.path.clone() } else { format!("{}/", route.path) };
+        locations.push(Location { pattern: normalized, route });
+        let has_exact = server.routes.iter().any(|r| r.path_type == PathType::Exact && r.path == route.path);
         if !has_exact {
-            locations.push(Location {
-                pattern: route.path.clone(),
-                route,
-            });
+            locations.push(Location { pattern: route.path.clone(), route });
         }
     }
     locations.sort_by(|a, b| b.pattern.cmp(&a.pattern));
@@ -308,10 +257,7 @@ fn regex_locations(server: &Server) -> Vec<Location<'_>> {
 }
 
 /// A regex host: the first location, longest first, that matches.
-fn regex_lookup<'t>(
-    server: &'t Server,
-    answer: &mut RouteMatch<'t>,
-) -> Option<(&'t Route, WinReason)> {
+fn regex_lookup<'t>(server: &'t Server, answer: &mut RouteMatch<'t>) -> Option<(&'t Route, WinReason)> {
     let locations = regex_locations(server);
     let mut winner: Option<(&'t Route, WinReason)> = None;
     let mut unevaluated_before: Vec<String> = Vec::new();
@@ -326,12 +272,7 @@ fn regex_lookup<'t>(
         if winner.is_none() {
             match verdict {
                 Verdict::Matches => {
-                    winner = Some((
-                        location.route,
-                        WinReason::FirstRegexLocation {
-                            location: rendered.clone(),
-                        },
-                    ));
+                    winner = Some((location.route, WinReason::FirstRegexLocation { location: rendered.clone() }));
                 }
                 Verdict::Unevaluated => unevaluated_before.push(rendered.clone()),
                 Verdict::NoMatch => {}
@@ -342,16 +283,11 @@ fn regex_lookup<'t>(
     // One candidate per route, in the order of its first location.
     let mut candidates: Vec<Candidate<'t>> = Vec::new();
     for location in &locations {
-        if candidates
-            .iter()
-            .any(|c| c.route.rank == location.route.rank)
-        {
+        if candidates.iter().any(|c| c.route.rank == location.route.rank) {
             continue;
         }
-        let own: Vec<&(usize, Verdict, String)> = verdicts
-            .iter()
-            .filter(|(rank, _, _)| *rank == location.route.rank)
-            .collect();
+        let own: Vec<&(usize, Verdict, String)> =
+            verdicts.iter().filter(|(rank, _, _)| *rank == location.route.rank).collect();
         let verdict = if own.iter().any(|(_, v, _)| *v == Verdict::Matches) {
             Verdict::Matches
         } else if own.iter().any(|(_, v, _)| *v == Verdict::Unevaluated) {
@@ -416,11 +352,7 @@ impl fmt::Display for RouteMatch<'_> {
             writeln!(f)?;
         }
         match &self.outcome {
-            Outcome::Route {
-                route,
-                why,
-                upstream,
-            } => {
+            Outcome::Route { route, why, upstream } => {
                 writeln!(
                     f,
                     "answer: {} ({}) of ingress {} -> {} ({why})",
@@ -428,35 +360,20 @@ impl fmt::Display for RouteMatch<'_> {
                 )?;
                 match upstream {
                     RewriteOutcome::Upstream(uri) => match &route.rewrite_target {
-                        Some(target) => writeln!(
-                            f,
-                            "upstream URI: {uri} (rewrite-target {target:?} replaces the whole URI)"
-                        )?,
+                        Some(target) => {
+                            writeln!(f, "upstream URI: {uri} (rewrite-target {target:?} replaces the whole URI)")?
+                        }
                         None => writeln!(f, "upstream URI: {uri}")?,
                     },
-                    RewriteOutcome::Redirect(location) => writeln!(
-                        f,
-                        "nginx answers 302 to {location} (rewrite-target is a URL)"
-                    )?,
-                    RewriteOutcome::Unevaluated { reason } => {
-                        writeln!(f, "upstream URI: not evaluated ({reason})")?
+                    RewriteOutcome::Redirect(location) => {
+                        writeln!(f, "nginx answers 302 to {location} (rewrite-target is a URL)")?
                     }
+                    RewriteOutcome::Unevaluated { reason } => writeln!(f, "upstream URI: not evaluated ({reason})")?,
                 }
             }
-            Outcome::DefaultBackend {
-                ingress,
-                backend,
-                catch_all,
-            } => {
-                let scope = if *catch_all {
-                    "the controller-wide defaultBackend"
-                } else {
-                    "the host's defaultBackend"
-                };
-                writeln!(
-                    f,
-                    "answer: no path matched: {scope} of ingress {ingress} -> {backend}"
-                )?;
+            Outcome::DefaultBackend { ingress, backend, catch_all } => {
+                let scope = if *catch_all { "the controller-wide defaultBackend" } else { "the host's defaultBackend" };
+                writeln!(f, "answer: no path matched: {scope} of ingress {ingress} -> {backend}")?;
             }
             Outcome::NotFound => writeln!(
                 f,

@@ -275,10 +275,7 @@ fn class_selection() {
         by-default: default IngressClass "aws" via DefaultClass deprecated=false conflict=false ambiguous=true -> no class set, so the default IngressClass "aws" is assigned on creation; IngressClass "aws" has controller "ingress.k8s.aws/alb", not k8s.io/ingress-nginx: left to that controller
     "#]].assert_eq(&out);
     let without_class = cluster_without_classes();
-    let watch_all = ControllerIdentity {
-        watch_without_class: true,
-        ..ControllerIdentity::default()
-    };
+    let watch_all = ControllerIdentity { watch_without_class: true, ..ControllerIdentity::default() };
     let choice = ingress_class(&without_class, &without_class.ingresses[0]);
     expect![[r#"
         no ingressClassName, no kubernetes.io/ingress.class annotation and no default IngressClass: ingress-nginx ignores it

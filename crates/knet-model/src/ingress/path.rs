@@ -68,9 +68,7 @@ pub fn exact_matches(path: &str, request: &str) -> bool {
 /// does not match `/aaa/bbb`.
 pub fn prefix_matches(path: &str, request: &str) -> bool {
     let mut request_elements = request.split('/').filter(|e| !e.is_empty());
-    path.split('/')
-        .filter(|e| !e.is_empty())
-        .all(|element| request_elements.next() == Some(element))
+    path.split('/').filter(|e| !e.is_empty()).all(|element| request_elements.next() == Some(element))
 }
 
 /// An nginx prefix location: the request starts with the path, as strings (`/foo` matches `/foobar`).
@@ -101,11 +99,7 @@ pub fn regex_location_matches(path: &str, request: &str) -> RegexVerdict {
     if !is_literal_regex(path) {
         return RegexVerdict::Unevaluated;
     }
-    if literal_regex_at(path.as_bytes(), request.as_bytes(), 0) {
-        RegexVerdict::Matches
-    } else {
-        RegexVerdict::NoMatch
-    }
+    if literal_regex_at(path.as_bytes(), request.as_bytes(), 0) { RegexVerdict::Matches } else { RegexVerdict::NoMatch }
 }
 
 /// Whether the literal regex `pattern` matches `text` at byte offset `at`, case-insensitively (ASCII, as PCRE's
@@ -132,9 +126,7 @@ pub(crate) fn normalize_request_path(raw: &str) -> Result<String, BadPath> {
         return Ok("/".to_owned());
     }
     if !raw.starts_with('/') {
-        return Err(BadPath(format!(
-            "request path {raw:?} does not start with `/`"
-        )));
+        return Err(BadPath(format!("request path {raw:?} does not start with `/`")));
     }
     let decoded = percent_decode(raw)?;
     let mut segments: Vec<&[u8]> = Vec::new();
@@ -151,9 +143,7 @@ pub(crate) fn normalize_request_path(raw: &str) -> Result<String, BadPath> {
             b"." => trailing_slash = index == last,
             b".." => {
                 if segments.pop().is_none() {
-                    return Err(BadPath(format!(
-                        "request path {raw:?} climbs above the root"
-                    )));
+                    return Err(BadPath(format!("request path {raw:?} climbs above the root")));
                 }
                 trailing_slash = index == last;
             }
@@ -186,9 +176,7 @@ fn percent_decode(raw: &str) -> Result<Vec<u8>, BadPath> {
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             match hex {
                 Some(0) | None => {
-                    return Err(BadPath(format!(
-                        "request path {raw:?} has an invalid %-escape"
-                    )));
+                    return Err(BadPath(format!("request path {raw:?} has an invalid %-escape")));
                 }
                 Some(byte) => {
                     out.push(byte);
@@ -242,39 +230,16 @@ mod tests {
 
     #[test]
     fn regex_locations_are_case_insensitive_string_prefixes() {
-        assert_eq!(
-            regex_location_matches("/api", "/API/x"),
-            RegexVerdict::Matches
-        );
-        assert_eq!(
-            regex_location_matches("/api", "/apix"),
-            RegexVerdict::Matches
-        );
+        assert_eq!(regex_location_matches("/api", "/API/x"), RegexVerdict::Matches);
+        assert_eq!(regex_location_matches("/api", "/apix"), RegexVerdict::Matches);
         assert_eq!(regex_location_matches("/api", "/ap"), RegexVerdict::NoMatch);
-        assert_eq!(
-            regex_location_matches("/a.c", "/abc"),
-            RegexVerdict::Matches
-        );
-        assert_eq!(
-            regex_location_matches("/api(/|$)(.*)", "/api"),
-            RegexVerdict::Unevaluated
-        );
+        assert_eq!(regex_location_matches("/a.c", "/abc"), RegexVerdict::Matches);
+        assert_eq!(regex_location_matches("/api(/|$)(.*)", "/api"), RegexVerdict::Unevaluated);
     }
 
     #[test]
     fn nginx_normalizes_before_matching() {
-        let cases = [
-            "",
-            "/a//b/",
-            "/a/./b/../c",
-            "/%41pi",
-            "/a/..",
-            "/a/.",
-            "x",
-            "/..",
-            "/%zz",
-            "/%00",
-        ];
+        let cases = ["", "/a//b/", "/a/./b/../c", "/%41pi", "/a/..", "/a/.", "x", "/..", "/%zz", "/%00"];
         let normalized: Vec<_> = cases
             .iter()
             .map(|c| match normalize_request_path(c) {

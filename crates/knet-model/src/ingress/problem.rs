@@ -13,11 +13,7 @@ use super::route::IngressRef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Site {
     /// A rule path.
-    Path {
-        host: HostPattern,
-        path: String,
-        path_type: PathType,
-    },
+    Path { host: HostPattern, path: String, path_type: PathType },
     /// `spec.defaultBackend`.
     DefaultBackend,
 }
@@ -25,11 +21,7 @@ pub enum Site {
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Site::Path {
-                host,
-                path,
-                path_type,
-            } => write!(f, "{host} {path} ({path_type})"),
+            Site::Path { host, path, path_type } => write!(f, "{host} {path} ({path_type})"),
             Site::DefaultBackend => f.write_str("defaultBackend"),
         }
     }
@@ -47,11 +39,7 @@ pub enum Problem {
         "ingress \"{ingress}\": annotation kubernetes.io/ingress.class {annotation:?} does not match \
          ingressClassName {field:?}: the API server rejects this Ingress; drop the deprecated annotation"
     )]
-    ClassConflict {
-        ingress: IngressRef,
-        field: String,
-        annotation: String,
-    },
+    ClassConflict { ingress: IngressRef, field: String, annotation: String },
 
     /// Several IngressClasses are marked default; the admission plugin picks the newest.
     #[error(
@@ -59,11 +47,7 @@ pub enum Problem {
          {chosen:?}: mark only one default",
         .defaults.len(), .defaults.join(", ")
     )]
-    AmbiguousDefaultClass {
-        ingress: IngressRef,
-        chosen: String,
-        defaults: Vec<String>,
-    },
+    AmbiguousDefaultClass { ingress: IngressRef, chosen: String, defaults: Vec<String> },
 
     /// Neither rules nor a default backend: the API server rejects it.
     #[error(
@@ -72,9 +56,7 @@ pub enum Problem {
     Empty { ingress: IngressRef },
 
     /// A rule host the API server rejects; the rule is left out.
-    #[error(
-        "ingress \"{ingress}\": rule host {reason}: the API server rejects this Ingress; the rule is left out"
-    )]
+    #[error("ingress \"{ingress}\": rule host {reason}: the API server rejects this Ingress; the rule is left out")]
     InvalidHost { ingress: IngressRef, reason: String },
 
     /// `pathType` is missing.
@@ -82,35 +64,20 @@ pub enum Problem {
         "ingress \"{ingress}\" at {host} {path}: pathType is required in networking.k8s.io/v1 and the API server \
          rejects a path without it; ingress-nginx would treat it as ImplementationSpecific (a string prefix)"
     )]
-    MissingPathType {
-        ingress: IngressRef,
-        host: HostPattern,
-        path: String,
-    },
+    MissingPathType { ingress: IngressRef, host: HostPattern, path: String },
 
     /// `pathType` is not one of the three values.
     #[error(
         "ingress \"{ingress}\" at {host} {path}: pathType {value:?} is not Exact, Prefix or ImplementationSpecific: \
          the API server rejects it; the path is left out"
     )]
-    InvalidPathType {
-        ingress: IngressRef,
-        host: HostPattern,
-        path: String,
-        value: String,
-    },
+    InvalidPathType { ingress: IngressRef, host: HostPattern, path: String, value: String },
 
     /// A path the API server rejects for its type.
     #[error(
         "ingress \"{ingress}\" at {host} {path} ({path_type}): {reason}: the API server rejects it; the path is left out"
     )]
-    InvalidPath {
-        ingress: IngressRef,
-        host: HostPattern,
-        path: String,
-        path_type: PathType,
-        reason: String,
-    },
+    InvalidPath { ingress: IngressRef, host: HostPattern, path: String, path_type: PathType, reason: String },
 
     /// A backend with neither a service nor a resource.
     #[error("ingress \"{ingress}\" at {site}: the backend names neither a service nor a resource")]
@@ -121,24 +88,14 @@ pub enum Problem {
         "ingress \"{ingress}\" at {site}: resource backend {kind} {name:?}: ingress-nginx routes only to Services and \
          leaves this path to its default backend (404)"
     )]
-    ResourceBackend {
-        ingress: IngressRef,
-        site: Site,
-        kind: String,
-        name: String,
-    },
+    ResourceBackend { ingress: IngressRef, site: Site, kind: String, name: String },
 
     /// The backend's Service does not exist in the Ingress's namespace.
     #[error(
         "ingress \"{ingress}\" at {site}: service \"{service}\" not found in namespace \"{namespace}\" (a backend can \
          only name a Service in the Ingress's own namespace): ingress-nginx answers 503"
     )]
-    ServiceMissing {
-        ingress: IngressRef,
-        site: Site,
-        namespace: String,
-        service: String,
-    },
+    ServiceMissing { ingress: IngressRef, site: Site, namespace: String, service: String },
 
     /// The Service has no port the backend names.
     #[error(
@@ -175,55 +132,30 @@ pub enum Problem {
         "ingress \"{ingress}\" at {site}: service \"{namespace}/{service}\" port {port} has no ready endpoints: \
          ingress-nginx answers 503"
     )]
-    NoEndpoints {
-        ingress: IngressRef,
-        site: Site,
-        namespace: String,
-        service: String,
-        port: u16,
-    },
+    NoEndpoints { ingress: IngressRef, site: Site, namespace: String, service: String, port: u16 },
 
     /// Two Ingresses (or one Ingress twice) claim the same host, path and pathType; the first in ingress-nginx's
     /// order keeps it.
     #[error("{}", describe_conflict(.host, .path, *.path_type, .kept, .dropped))]
-    PathConflict {
-        host: HostPattern,
-        path: String,
-        path_type: PathType,
-        kept: IngressRef,
-        dropped: IngressRef,
-    },
+    PathConflict { host: HostPattern, path: String, path_type: PathType, kept: IngressRef, dropped: IngressRef },
 
     /// Two Ingresses without rules both name a default backend; the first becomes the controller's default.
     #[error(
         "ingresses \"{kept}\" and \"{dropped}\" both define a defaultBackend without rules: ingress-nginx uses \
          \"{kept}\" as the catch-all default and ignores the other"
     )]
-    DefaultBackendConflict {
-        kept: IngressRef,
-        dropped: IngressRef,
-    },
+    DefaultBackendConflict { kept: IngressRef, dropped: IngressRef },
 
     /// A TLS Secret that does not exist.
     #[error(
         "ingress \"{ingress}\": TLS for {host} names secret \"{namespace}/{secret}\", which does not exist: \
          ingress-nginx presents its default self-signed certificate"
     )]
-    SecretMissing {
-        ingress: IngressRef,
-        host: HostPattern,
-        namespace: String,
-        secret: String,
-    },
+    SecretMissing { ingress: IngressRef, host: HostPattern, namespace: String, secret: String },
 
     /// A TLS entry without `secretName`.
-    #[error(
-        "ingress \"{ingress}\": TLS for {host} has no secretName: ingress-nginx presents its default certificate"
-    )]
-    TlsWithoutSecret {
-        ingress: IngressRef,
-        host: HostPattern,
-    },
+    #[error("ingress \"{ingress}\": TLS for {host} has no secretName: ingress-nginx presents its default certificate")]
+    TlsWithoutSecret { ingress: IngressRef, host: HostPattern },
 
     /// A TLS host that no rule of the same Ingress serves.
     #[error(
@@ -237,11 +169,7 @@ pub enum Problem {
         "ingress \"{ingress}\": TLS for {host} is ignored: ingress \"{by}\" comes first and already set the host's \
          certificate"
     )]
-    TlsIgnored {
-        ingress: IngressRef,
-        host: HostPattern,
-        by: IngressRef,
-    },
+    TlsIgnored { ingress: IngressRef, host: HostPattern, by: IngressRef },
 
     /// An `nginx.ingress.kubernetes.io/*` annotation ingress-nginx does not read.
     #[error("ingress \"{ingress}\": annotation {NGINX_ANNOTATION_PREFIX}{annotation} {}", describe(.status))]
@@ -257,23 +185,14 @@ pub enum Problem {
         "ingress \"{ingress}\": auth-secret \"{namespace}/{secret}\" does not exist: ingress-nginx answers 503 on \
          every path of this Ingress"
     )]
-    AuthSecretMissing {
-        ingress: IngressRef,
-        namespace: String,
-        secret: String,
-    },
+    AuthSecretMissing { ingress: IngressRef, namespace: String, secret: String },
 
     /// A canary Ingress whose host and path no main Ingress serves.
     #[error(
         "ingress \"{ingress}\" at {host} {path} ({path_type}): a canary, but no main Ingress serves this host and path, so \
          ingress-nginx drops the canary backend"
     )]
-    CanaryWithoutMain {
-        ingress: IngressRef,
-        host: HostPattern,
-        path: String,
-        path_type: PathType,
-    },
+    CanaryWithoutMain { ingress: IngressRef, host: HostPattern, path: String, path_type: PathType },
 }
 
 fn describe_conflict(
@@ -308,9 +227,7 @@ fn describe(status: &AnnotationStatus) -> String {
         AnnotationStatus::ConfigMapKey => {
             "is a key of the ingress-nginx ConfigMap, not an annotation: it is ignored".to_owned()
         }
-        AnnotationStatus::Unknown {
-            suggestion: Some(suggestion),
-        } => format!(
+        AnnotationStatus::Unknown { suggestion: Some(suggestion) } => format!(
             "does not exist and ingress-nginx ignores it silently; did you mean \
              {NGINX_ANNOTATION_PREFIX}{suggestion}?"
         ),
@@ -345,8 +262,7 @@ impl Problem {
             | Problem::Annotation { ingress, .. }
             | Problem::AuthSecretMissing { ingress, .. }
             | Problem::CanaryWithoutMain { ingress, .. } => ingress,
-            Problem::PathConflict { dropped, .. }
-            | Problem::DefaultBackendConflict { dropped, .. } => dropped,
+            Problem::PathConflict { dropped, .. } | Problem::DefaultBackendConflict { dropped, .. } => dropped,
         }
     }
 }

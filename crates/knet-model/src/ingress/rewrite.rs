@@ -33,12 +33,7 @@ pub fn needs_rewrite(target: &str, path: &str) -> bool {
 
 /// Applies a location's rewrite to a request, as nginx would: `path` is the rule's path (a regex), `target` the
 /// annotation's value, `request_path` the normalized request path and `query` the query string without `?`.
-pub fn rewrite(
-    path: &str,
-    target: &str,
-    request_path: &str,
-    query: Option<&str>,
-) -> RewriteOutcome {
+pub fn rewrite(path: &str, target: &str, request_path: &str, query: Option<&str>) -> RewriteOutcome {
     if !is_literal_regex(path) {
         return RewriteOutcome::Unevaluated {
             reason: format!(
@@ -48,8 +43,7 @@ pub fn rewrite(
     }
     let pattern = path.as_bytes();
     let text = request_path.as_bytes();
-    let matched = (0..=text.len().saturating_sub(pattern.len()))
-        .any(|at| literal_regex_at(pattern, text, at));
+    let matched = (0..=text.len().saturating_sub(pattern.len())).any(|at| literal_regex_at(pattern, text, at));
     if !matched {
         // nginx leaves the URI alone when the rewrite regex does not match (it always does for a request the location
         // matched, since the location regex is the same path anchored at the start).
@@ -80,9 +74,7 @@ fn substitute_captures(target: &str) -> Result<String, String> {
                 chars.next();
             }
             _ => {
-                return Err(format!(
-                    "the target {target:?} uses nginx variables, which are not evaluated"
-                ));
+                return Err(format!("the target {target:?} uses nginx variables, which are not evaluated"));
             }
         }
     }
@@ -114,26 +106,11 @@ mod tests {
 
     #[test]
     fn without_capture_groups_the_whole_uri_becomes_the_target() {
-        assert_eq!(
-            rewrite("/api", "/", "/api/health", None),
-            RewriteOutcome::Upstream("/".into())
-        );
-        assert_eq!(
-            rewrite("/api", "/", "/API/health", Some("x=1")),
-            RewriteOutcome::Upstream("/?x=1".into())
-        );
-        assert_eq!(
-            rewrite("/api", "/v2/$1", "/api/health", None),
-            RewriteOutcome::Upstream("/v2/".into())
-        );
-        assert_eq!(
-            rewrite("/api", "/new?a=b", "/api", Some("x=1")),
-            RewriteOutcome::Upstream("/new?a=b&x=1".into())
-        );
-        assert_eq!(
-            rewrite("/api", "/new?", "/api", Some("x=1")),
-            RewriteOutcome::Upstream("/new".into())
-        );
+        assert_eq!(rewrite("/api", "/", "/api/health", None), RewriteOutcome::Upstream("/".into()));
+        assert_eq!(rewrite("/api", "/", "/API/health", Some("x=1")), RewriteOutcome::Upstream("/?x=1".into()));
+        assert_eq!(rewrite("/api", "/v2/$1", "/api/health", None), RewriteOutcome::Upstream("/v2/".into()));
+        assert_eq!(rewrite("/api", "/new?a=b", "/api", Some("x=1")), RewriteOutcome::Upstream("/new?a=b&x=1".into()));
+        assert_eq!(rewrite("/api", "/new?", "/api", Some("x=1")), RewriteOutcome::Upstream("/new".into()));
         assert_eq!(
             rewrite("/old", "https://example.com/new", "/old/x", None),
             RewriteOutcome::Redirect("https://example.com/new".into())
@@ -142,14 +119,8 @@ mod tests {
 
     #[test]
     fn regex_paths_and_variables_are_not_evaluated() {
-        assert!(matches!(
-            rewrite("/api(/|$)(.*)", "/$2", "/api/health", None),
-            RewriteOutcome::Unevaluated { .. }
-        ));
-        assert!(matches!(
-            rewrite("/api", "$scheme://example.com", "/api", None),
-            RewriteOutcome::Unevaluated { .. }
-        ));
+        assert!(matches!(rewrite("/api(/|$)(.*)", "/$2", "/api/health", None), RewriteOutcome::Unevaluated { .. }));
+        assert!(matches!(rewrite("/api", "$scheme://example.com", "/api", None), RewriteOutcome::Unevaluated { .. }));
     }
 
     #[test]

@@ -60,11 +60,7 @@ pub struct Route {
 /// `myapp.example.com /api (Prefix) -> backend-service:8080 -> ... tls=tls-secret [default/web-ingress]`.
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} ({}) -> {}",
-            self.host, self.path, self.path_type, self.backend
-        )?;
+        write!(f, "{} {} ({}) -> {}", self.host, self.path, self.path_type, self.backend)?;
         if let Some(target) = &self.rewrite_target {
             write!(f, " rewrite={target}")?;
         } else if self.regex {
@@ -96,10 +92,7 @@ pub enum Fallback {
     /// The controller's own default backend, which answers 404.
     Controller,
     /// An Ingress's `defaultBackend`.
-    Ingress {
-        ingress: IngressRef,
-        backend: ServiceBackend,
-    },
+    Ingress { ingress: IngressRef, backend: ServiceBackend },
 }
 
 /// The certificate a host presents.
@@ -115,10 +108,7 @@ impl fmt::Display for TlsCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsCertificate::Secret { name, exists: true } => f.write_str(name),
-            TlsCertificate::Secret {
-                name,
-                exists: false,
-            } => write!(f, "{name} (missing: default certificate)"),
+            TlsCertificate::Secret { name, exists: false } => write!(f, "{name} (missing: default certificate)"),
             TlsCertificate::Default { .. } => f.write_str("(default certificate)"),
         }
     }

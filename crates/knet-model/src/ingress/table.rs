@@ -29,9 +29,7 @@ use super::lookup::HostMatch;
 use super::path::PathType;
 use super::problem::{Problem, Site};
 use super::rewrite::needs_rewrite;
-use super::route::{
-    Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server,
-};
+use super::route::{Canary, DefaultRoute, Fallback, IngressRef, IngressStatus, RegexCause, Route, Server};
 use super::tls::assign_tls;
 
 /// Every route the controller serves, the Ingresses it ignores, and what is wrong.
@@ -91,24 +89,15 @@ impl RouteTable {
     /// The server nginx picks for a (normalized) request host: an exact name, else the wildcard over it, else the
     /// catch-all. `None` only if the table has no catch-all, which [`RouteTable::build`] always creates.
     pub(crate) fn server_for(&self, host: &str) -> Option<(&Server, HostMatch)> {
-        let exact = self
-            .servers
-            .iter()
-            .find(|s| matches!(&s.host, HostPattern::Exact(name) if name == host));
+        let exact = self.servers.iter().find(|s| matches!(&s.host, HostPattern::Exact(name) if name == host));
         if let Some(server) = exact {
             return Some((server, HostMatch::Exact));
         }
-        let wildcard = self
-            .servers
-            .iter()
-            .find(|s| matches!(s.host, HostPattern::Wildcard(_)) && s.host.matches(host));
+        let wildcard = self.servers.iter().find(|s| matches!(s.host, HostPattern::Wildcard(_)) && s.host.matches(host));
         if let Some(server) = wildcard {
             return Some((server, HostMatch::Wildcard));
         }
-        self.servers
-            .iter()
-            .find(|s| s.host == HostPattern::Any)
-            .map(|server| (server, HostMatch::CatchAll))
+        self.servers.iter().find(|s| s.host == HostPattern::Any).map(|server| (server, HostMatch::CatchAll))
     }
 }
 
@@ -131,42 +120,24 @@ pub(super) struct Served<'c> {
 
 impl Served<'_> {
     fn rules(&self) -> &[IngressRule] {
-        self.object
-            .value
-            .spec
-            .as_ref()
-            .and_then(|s| s.rules.as_deref())
-            .unwrap_or_default()
+        self.object.value.spec.as_ref().and_then(|s| s.rules.as_deref()).unwrap_or_default()
     }
 
     fn default_backend(&self) -> Option<&IngressBackend> {
-        self.object
-            .value
-            .spec
-            .as_ref()
-            .and_then(|s| s.default_backend.as_ref())
+        self.object.value.spec.as_ref().and_then(|s| s.default_backend.as_ref())
     }
 
     pub(super) fn tls(&self) -> &[IngressTLS] {
-        self.object
-            .value
-            .spec
-            .as_ref()
-            .and_then(|s| s.tls.as_deref())
-            .unwrap_or_default()
+        self.object.value.spec.as_ref().and_then(|s| s.tls.as_deref()).unwrap_or_default()
     }
 
     fn annotation(&self, suffix: &str) -> Option<&str> {
-        self.nginx_annotations
-            .get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}"))
-            .map(String::as_str)
+        self.nginx_annotations.get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}")).map(String::as_str)
     }
 
     /// The valid hosts of this Ingress's rules, in order.
     pub(super) fn rule_hosts(&self) -> impl Iterator<Item = HostPattern> + '_ {
-        self.rules()
-            .iter()
-            .filter_map(|rule| HostPattern::parse(rule.host.as_deref()).ok())
+        self.rules().iter().filter_map(|rule| HostPattern::parse(rule.host.as_deref()).ok())
     }
 }
 
@@ -228,10 +199,7 @@ impl<'c> Builder<'c> {
         let cluster = self.cluster;
         let mut served = Vec::new();
         for object in &cluster.ingresses {
-            let reference = IngressRef {
-                namespace: object.namespace().to_owned(),
-                name: object.name().to_owned(),
-            };
+            let reference = IngressRef { namespace: object.namespace().to_owned(), name: object.name().to_owned() };
             let class = ingress_class(cluster, object);
             let decision = self.controller.decide(cluster, &class);
             if class.annotation_conflicts() {
@@ -250,25 +218,16 @@ impl<'c> Builder<'c> {
             }
             match &decision {
                 Decision::Served { .. } => served.push(served_ingress(reference.clone(), object)),
-                Decision::Ignored { reason } => self.problems.push(Problem::NotServed {
-                    ingress: reference.clone(),
-                    reason: reason.clone(),
-                }),
+                Decision::Ignored { reason } => {
+                    self.problems.push(Problem::NotServed { ingress: reference.clone(), reason: reason.clone() })
+                }
             }
-            self.statuses.push(IngressStatus {
-                ingress: reference,
-                origin: object.origin.clone(),
-                class,
-                decision,
-            });
+            self.statuses.push(IngressStatus { ingress: reference, origin: object.origin.clone(), class, decision });
         }
         // ingress-nginx's `sortIngressSlice`: by creation time, ties by the "namespace/name" string, greater first.
         // (Comparing the joined string, not the pair, matters: "default/a" > "default-x/b" because '/' > '-'.)
         served.sort_by_cached_key(|i| {
-            (
-                i.object.value.metadata.creation_timestamp.clone(),
-                std::cmp::Reverse(i.reference.to_string()),
-            )
+            (i.object.value.metadata.creation_timestamp.clone(), std::cmp::Reverse(i.reference.to_string()))
         });
         served
     }
@@ -276,9 +235,7 @@ impl<'c> Builder<'c> {
     /// Unknown, removed and ConfigMap-only annotations, and a basic-auth Secret that does not exist.
     fn check_annotations(&mut self, ingress: &Served) {
         for key in ingress.nginx_annotations.keys() {
-            let suffix = key
-                .strip_prefix(NGINX_ANNOTATION_PREFIX)
-                .unwrap_or(key.as_str());
+            let suffix = key.strip_prefix(NGINX_ANNOTATION_PREFIX).unwrap_or(key.as_str());
             let status = nginx_annotation_status(suffix);
             if status != AnnotationStatus::Known {
                 self.problems.push(Problem::Annotation {
@@ -289,17 +246,12 @@ impl<'c> Builder<'c> {
             }
         }
         let auth = ingress.annotation("auth-type");
-        if let (Some("basic" | "digest"), Some(secret)) = (auth, ingress.annotation("auth-secret"))
-        {
+        if let (Some("basic" | "digest"), Some(secret)) = (auth, ingress.annotation("auth-secret")) {
             let (namespace, name) = match secret.split_once('/') {
                 Some((namespace, name)) => (namespace, name),
                 None => (ingress.reference.namespace.as_str(), secret),
             };
-            if !self
-                .cluster
-                .secrets
-                .contains(&(namespace.to_owned(), name.to_owned()))
-            {
+            if !self.cluster.secrets.contains(&(namespace.to_owned(), name.to_owned())) {
                 self.problems.push(Problem::AuthSecretMissing {
                     ingress: ingress.reference.clone(),
                     namespace: namespace.to_owned(),
@@ -315,22 +267,15 @@ impl<'c> Builder<'c> {
             let rules = ingress.rules();
             let default_backend = ingress.default_backend();
             if rules.is_empty() && default_backend.is_none() {
-                self.problems.push(Problem::Empty {
-                    ingress: ingress.reference.clone(),
-                });
+                self.problems.push(Problem::Empty { ingress: ingress.reference.clone() });
             }
-            let service_default = default_backend
-                .and_then(|backend| self.service_backend(ingress, &Site::DefaultBackend, backend));
+            let service_default =
+                default_backend.and_then(|backend| self.service_backend(ingress, &Site::DefaultBackend, backend));
             if rules.is_empty()
                 && let Some(backend) = service_default.clone()
             {
                 match &self.default_backend {
-                    None => {
-                        self.default_backend = Some(DefaultRoute {
-                            ingress: ingress.reference.clone(),
-                            backend,
-                        })
-                    }
+                    None => self.default_backend = Some(DefaultRoute { ingress: ingress.reference.clone(), backend }),
                     Some(kept) => self.problems.push(Problem::DefaultBackendConflict {
                         kept: kept.ingress.clone(),
                         dropped: ingress.reference.clone(),
@@ -341,19 +286,15 @@ impl<'c> Builder<'c> {
                 let host = match HostPattern::parse(rule.host.as_deref()) {
                     Ok(host) => host,
                     Err(reason) => {
-                        self.problems.push(Problem::InvalidHost {
-                            ingress: ingress.reference.clone(),
-                            reason,
-                        });
+                        self.problems.push(Problem::InvalidHost { ingress: ingress.reference.clone(), reason });
                         continue;
                     }
                 };
                 self.servers.entry(host.clone()).or_insert_with(|| Server {
                     fallback: match &service_default {
-                        Some(backend) => Fallback::Ingress {
-                            ingress: ingress.reference.clone(),
-                            backend: backend.clone(),
-                        },
+                        Some(backend) => {
+                            Fallback::Ingress { ingress: ingress.reference.clone(), backend: backend.clone() }
+                        }
                         None => Fallback::Controller,
                     },
                     host,
@@ -367,30 +308,19 @@ impl<'c> Builder<'c> {
         if let Some(default) = &self.default_backend
             && let Some(catch_all) = self.servers.get_mut(&HostPattern::Any)
         {
-            catch_all.fallback = Fallback::Ingress {
-                ingress: default.ingress.clone(),
-                backend: default.backend.clone(),
-            };
+            catch_all.fallback =
+                Fallback::Ingress { ingress: default.ingress.clone(), backend: default.backend.clone() };
         }
     }
 
     /// Step 4: the rule paths of one main Ingress.
     fn add_routes(&mut self, ingress: &Served) {
         for (host, paths) in self.rule_paths(ingress) {
-            for RulePath {
-                path,
-                path_type,
-                backend,
-            } in paths
-            {
+            for RulePath { path, path_type, backend } in paths {
                 let Some(server) = self.servers.get_mut(&host) else {
                     continue;
                 };
-                if let Some(kept) = server
-                    .routes
-                    .iter()
-                    .find(|r| r.path == path && r.path_type == path_type)
-                {
+                if let Some(kept) = server.routes.iter().find(|r| r.path == path && r.path_type == path_type) {
                     // The same Ingress twice is reported as a conflict with itself.
                     self.problems.push(Problem::PathConflict {
                         host: host.clone(),
@@ -401,10 +331,7 @@ impl<'c> Builder<'c> {
                     });
                     continue;
                 }
-                let rewrite_target = ingress
-                    .rewrite_target
-                    .clone()
-                    .filter(|target| needs_rewrite(target, &path));
+                let rewrite_target = ingress.rewrite_target.clone().filter(|target| needs_rewrite(target, &path));
                 server.routes.push(Route {
                     ingress: ingress.reference.clone(),
                     origin: ingress.object.origin.clone(),
@@ -428,17 +355,11 @@ impl<'c> Builder<'c> {
     /// A canary Ingress's paths join the main routes with the same host, path and pathType.
     fn attach_canary(&mut self, ingress: &Served) {
         for (host, paths) in self.rule_paths(ingress) {
-            for RulePath {
-                path,
-                path_type,
-                backend,
-            } in paths
-            {
-                let main = self.servers.get_mut(&host).and_then(|s| {
-                    s.routes
-                        .iter_mut()
-                        .find(|r| r.path == path && r.path_type == path_type)
-                });
+            for RulePath { path, path_type, backend } in paths {
+                let main = self
+                    .servers
+                    .get_mut(&host)
+                    .and_then(|s| s.routes.iter_mut().find(|r| r.path == path && r.path_type == path_type));
                 match main {
                     Some(route) => route.canaries.push(Canary {
                         ingress: ingress.reference.clone(),
@@ -467,13 +388,8 @@ impl<'c> Builder<'c> {
             };
             let mut paths = Vec::new();
             for http_path in rule.http.iter().flat_map(|http| &http.paths) {
-                let path = http_path
-                    .path
-                    .clone()
-                    .filter(|p| !p.is_empty())
-                    .unwrap_or_else(|| "/".to_owned());
-                let Some(path_type) = self.path_type(ingress, &host, &path, &http_path.path_type)
-                else {
+                let path = http_path.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".to_owned());
+                let Some(path_type) = self.path_type(ingress, &host, &path, &http_path.path_type) else {
                     continue;
                 };
                 if let Some(reason) = invalid_path(&path, path_type) {
@@ -486,17 +402,9 @@ impl<'c> Builder<'c> {
                     });
                     continue;
                 }
-                let site = Site::Path {
-                    host: host.clone(),
-                    path: path.clone(),
-                    path_type,
-                };
+                let site = Site::Path { host: host.clone(), path: path.clone(), path_type };
                 if let Some(backend) = self.service_backend(ingress, &site, &http_path.backend) {
-                    paths.push(RulePath {
-                        path,
-                        path_type,
-                        backend,
-                    });
+                    paths.push(RulePath { path, path_type, backend });
                 }
             }
             out.push((host, paths));
@@ -505,13 +413,7 @@ impl<'c> Builder<'c> {
     }
 
     /// The path type, defaulting a missing one to ImplementationSpecific as ingress-nginx does.
-    fn path_type(
-        &mut self,
-        ingress: &Served,
-        host: &HostPattern,
-        path: &str,
-        value: &str,
-    ) -> Option<PathType> {
+    fn path_type(&mut self, ingress: &Served, host: &HostPattern, path: &str, value: &str) -> Option<PathType> {
         if value.is_empty() {
             self.problems.push(Problem::MissingPathType {
                 ingress: ingress.reference.clone(),
@@ -533,17 +435,12 @@ impl<'c> Builder<'c> {
     }
 
     /// Resolves a backend of `ingress`, reporting what is missing.
-    fn service_backend(
-        &mut self,
-        ingress: &Served,
-        site: &Site,
-        backend: &IngressBackend,
-    ) -> Option<ServiceBackend> {
-        Resolver {
-            cluster: self.cluster,
-            problems: &mut self.problems,
-        }
-        .service_backend(&ingress.reference, site, backend)
+    fn service_backend(&mut self, ingress: &Served, site: &Site, backend: &IngressBackend) -> Option<ServiceBackend> {
+        Resolver { cluster: self.cluster, problems: &mut self.problems }.service_backend(
+            &ingress.reference,
+            site,
+            backend,
+        )
     }
 
     /// Step 5: a host is in regex mode when any of its locations rewrites or asks for regex. That includes the host's
@@ -559,37 +456,19 @@ impl<'c> Builder<'c> {
                 } else {
                     return None;
                 };
-                Some(RegexCause {
-                    ingress: route.ingress.clone(),
-                    annotation,
-                    path: route.path.clone(),
-                })
+                Some(RegexCause { ingress: route.ingress.clone(), annotation, path: route.path.clone() })
             });
-            let root_replaced = server
-                .routes
-                .iter()
-                .any(|r| r.path == "/" && r.path_type == PathType::Prefix);
-            let creator = server
-                .created_by
-                .as_ref()
-                .and_then(|by| main.iter().find(|i| &i.reference == by));
+            let root_replaced = server.routes.iter().any(|r| r.path == "/" && r.path_type == PathType::Prefix);
+            let creator = server.created_by.as_ref().and_then(|by| main.iter().find(|i| &i.reference == by));
             let from_root = creator.filter(|_| !root_replaced).and_then(|creator| {
-                let annotation = if creator
-                    .rewrite_target
-                    .as_deref()
-                    .is_some_and(|t| needs_rewrite(t, "/"))
-                {
+                let annotation = if creator.rewrite_target.as_deref().is_some_and(|t| needs_rewrite(t, "/")) {
                     "rewrite-target"
                 } else if creator.use_regex {
                     "use-regex"
                 } else {
                     return None;
                 };
-                Some(RegexCause {
-                    ingress: creator.reference.clone(),
-                    annotation,
-                    path: "/".to_owned(),
-                })
+                Some(RegexCause { ingress: creator.reference.clone(), annotation, path: "/".to_owned() })
             });
             server.regex = from_routes.or(from_root);
             let regex = server.regex.is_some();
@@ -628,24 +507,11 @@ fn served_ingress<'c>(reference: IngressRef, object: &'c Located<Ingress>) -> Se
         .filter(|(key, _)| key.starts_with(NGINX_ANNOTATION_PREFIX))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    let get = |suffix: &str| {
-        nginx_annotations
-            .get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}"))
-            .map(String::as_str)
-    };
+    let get = |suffix: &str| nginx_annotations.get(&format!("{NGINX_ANNOTATION_PREFIX}{suffix}")).map(String::as_str);
     let canary = get("canary").and_then(parse_bool).unwrap_or(false);
-    let rewrite_target = get("rewrite-target")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
+    let rewrite_target = get("rewrite-target").filter(|t| !t.is_empty()).map(str::to_owned);
     let use_regex = get("use-regex").and_then(parse_bool).unwrap_or(false);
-    Served {
-        reference,
-        object,
-        nginx_annotations,
-        canary,
-        rewrite_target,
-        use_regex,
-    }
+    Served { reference, object, nginx_annotations, canary, rewrite_target, use_regex }
 }
 
 /// Go's `strconv.ParseBool`, which ingress-nginx uses for boolean annotations.

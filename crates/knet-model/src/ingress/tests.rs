@@ -13,10 +13,7 @@ use crate::Cluster;
 pub(super) fn cluster(yaml: &str) -> Cluster {
     let loaded = knet_object::load_str("test.yaml", yaml);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let config = crate::ClusterConfig {
-        default_ingress_class: false,
-        ..crate::ClusterConfig::default()
-    };
+    let config = crate::ClusterConfig { default_ingress_class: false, ..crate::ClusterConfig::default() };
     Cluster::build(config, &loaded.manifests)
 }
 
@@ -28,18 +25,8 @@ pub(super) fn table(yaml: &str) -> RouteTable {
 pub(super) fn render(table: &RouteTable) -> String {
     let mut out = String::new();
     for status in table.ingresses() {
-        let verdict = if status.decision.is_served() {
-            "served"
-        } else {
-            "ignored"
-        };
-        let _ = writeln!(
-            out,
-            "{} [{}]: {verdict}: {}",
-            status.ingress,
-            status.class,
-            status.decision.reason()
-        );
+        let verdict = if status.decision.is_served() { "served" } else { "ignored" };
+        let _ = writeln!(out, "{} [{}]: {verdict}: {}", status.ingress, status.class, status.decision.reason());
     }
     let _ = writeln!(out, "routes:");
     for route in table.routes() {
@@ -63,11 +50,7 @@ pub(super) fn check_requests(table: &RouteTable, requests: &[(&str, &str)], expe
     for (host, path) in requests {
         let answer = table.route(host, path);
         let summary = match &answer.outcome {
-            Outcome::Route {
-                route,
-                why,
-                upstream,
-            } => {
+            Outcome::Route { route, why, upstream } => {
                 let upstream = match upstream {
                     RewriteOutcome::Upstream(uri) => uri.clone(),
                     other => format!("{other:?}"),
@@ -77,11 +60,7 @@ pub(super) fn check_requests(table: &RouteTable, requests: &[(&str, &str)], expe
                     route.host, route.path, route.path_type, route.backend.name, route.backend.port
                 )
             }
-            Outcome::DefaultBackend {
-                ingress,
-                backend,
-                catch_all,
-            } => format!(
+            Outcome::DefaultBackend { ingress, backend, catch_all } => format!(
                 "defaultBackend {}:{} of {ingress}{}",
                 backend.name,
                 backend.port,
@@ -350,9 +329,7 @@ spec:
 "#;
 
 pub(super) fn guide(extra: &str) -> RouteTable {
-    table(&format!(
-        "{GUIDE_WORKLOADS}\n---\n{GUIDE_INGRESSES}\n---\n{extra}"
-    ))
+    table(&format!("{GUIDE_WORKLOADS}\n---\n{GUIDE_INGRESSES}\n---\n{extra}"))
 }
 
 #[test]

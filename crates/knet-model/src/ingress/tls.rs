@@ -35,9 +35,7 @@ pub(super) fn assign_tls(
             match &server.tls {
                 Some(existing) => {
                     if existing.ingress != ingress.reference
-                        && tls_entries
-                            .iter()
-                            .any(|(tls_host, _)| tls_host.covers(host))
+                        && tls_entries.iter().any(|(tls_host, _)| tls_host.covers(host))
                     {
                         problems.push(Problem::TlsIgnored {
                             ingress: ingress.reference.clone(),
@@ -47,34 +45,25 @@ pub(super) fn assign_tls(
                     }
                 }
                 None => {
-                    server.tls = Some(TlsBinding {
-                        ingress: ingress.reference.clone(),
-                        certificate,
-                    });
+                    server.tls = Some(TlsBinding { ingress: ingress.reference.clone(), certificate });
                 }
             }
         }
         for (tls_host, secret) in &tls_entries {
             match secret {
-                None => problems.push(Problem::TlsWithoutSecret {
+                None => problems
+                    .push(Problem::TlsWithoutSecret { ingress: ingress.reference.clone(), host: tls_host.clone() }),
+                Some(secret) if !secret_exists(cluster, ingress, secret) => problems.push(Problem::SecretMissing {
                     ingress: ingress.reference.clone(),
                     host: tls_host.clone(),
+                    namespace: ingress.reference.namespace.clone(),
+                    secret: secret.clone(),
                 }),
-                Some(secret) if !secret_exists(cluster, ingress, secret) => {
-                    problems.push(Problem::SecretMissing {
-                        ingress: ingress.reference.clone(),
-                        host: tls_host.clone(),
-                        namespace: ingress.reference.namespace.clone(),
-                        secret: secret.clone(),
-                    })
-                }
                 Some(_) => {}
             }
             if *tls_host != HostPattern::Any && !hosts.iter().any(|h| tls_host.covers(h)) {
-                problems.push(Problem::TlsHostUnused {
-                    ingress: ingress.reference.clone(),
-                    host: tls_host.to_string(),
-                });
+                problems
+                    .push(Problem::TlsHostUnused { ingress: ingress.reference.clone(), host: tls_host.to_string() });
             }
         }
     }
@@ -82,10 +71,7 @@ pub(super) fn assign_tls(
 
 /// `(host, secretName)` for every TLS host of an Ingress. An entry without hosts stands for the certificate's own
 /// names, which offline manifests do not have; it is taken to cover every rule host (`HostPattern::Any`).
-fn tls_entries(
-    ingress: &Served,
-    problems: &mut Vec<Problem>,
-) -> Vec<(HostPattern, Option<String>)> {
+fn tls_entries(ingress: &Served, problems: &mut Vec<Problem>) -> Vec<(HostPattern, Option<String>)> {
     let mut entries = Vec::new();
     for tls in ingress.tls() {
         let secret = tls.secret_name.clone().filter(|s| !s.is_empty());
@@ -107,9 +93,7 @@ fn tls_entries(
 }
 
 fn secret_exists(cluster: &Cluster, ingress: &Served, secret: &str) -> bool {
-    cluster
-        .secrets
-        .contains(&(ingress.reference.namespace.clone(), secret.to_owned()))
+    cluster.secrets.contains(&(ingress.reference.namespace.clone(), secret.to_owned()))
 }
 
 /// ingress-nginx's `extractTLSSecretName`: a TLS entry listing the host, else one whose certificate covers it (here:
@@ -123,29 +107,15 @@ fn certificate_for(
     let entry = entries
         .iter()
         .find(|(tls_host, _)| tls_host == host)
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|(tls_host, _)| *tls_host != HostPattern::Any && tls_host.covers(host))
-        })
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|(tls_host, _)| *tls_host == HostPattern::Any)
-        });
+        .or_else(|| entries.iter().find(|(tls_host, _)| *tls_host != HostPattern::Any && tls_host.covers(host)))
+        .or_else(|| entries.iter().find(|(tls_host, _)| *tls_host == HostPattern::Any));
     match entry {
-        Some((_, Some(secret))) => TlsCertificate::Secret {
-            name: secret.clone(),
-            exists: secret_exists(cluster, ingress, secret),
-        },
-        Some((_, None)) => TlsCertificate::Default {
-            reason: "the TLS entry has no secretName".to_owned(),
-        },
+        Some((_, Some(secret))) => {
+            TlsCertificate::Secret { name: secret.clone(), exists: secret_exists(cluster, ingress, secret) }
+        }
+        Some((_, None)) => TlsCertificate::Default { reason: "the TLS entry has no secretName".to_owned() },
         None => TlsCertificate::Default {
-            reason: format!(
-                "ingress {} has a TLS section that does not list {host}",
-                ingress.reference
-            ),
+            reason: format!("ingress {} has a TLS section that does not list {host}", ingress.reference),
         },
     }
 }

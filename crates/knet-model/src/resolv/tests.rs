@@ -165,11 +165,7 @@ fn check_confs(cluster: &Cluster, pods: &[&str], expect: Expect) {
     let mut out = String::new();
     for qualified in pods {
         let pod = pod(cluster, qualified);
-        let host = if pod.host_network {
-            ", hostNetwork"
-        } else {
-            ""
-        };
+        let host = if pod.host_network { ", hostNetwork" } else { "" };
         let _ = writeln!(out, "== {qualified} (dnsPolicy {}{host})", pod.dns_policy);
         match resolv_conf(cluster, pod) {
             Ok(conf) => {
@@ -264,10 +260,8 @@ fn resolv_conf_for_every_policy() {
 
 #[test]
 fn ndots_follows_glibc() {
-    let conf = |value: &str| ResolvConf {
-        options: vec![("ndots".into(), Some(value.into()))],
-        ..ResolvConf::default()
-    };
+    let conf =
+        |value: &str| ResolvConf { options: vec![("ndots".into(), Some(value.into()))], ..ResolvConf::default() };
     assert_eq!(ResolvConf::default().ndots(), 1);
     assert_eq!(conf("5").ndots(), 5);
     assert_eq!(conf("99").ndots(), 15);
@@ -346,11 +340,7 @@ fn ndots_5_walk_from_a_cluster_first_pod() {
         "#]],
     );
     let frontend = pod(&cluster, "microservices/frontend");
-    let wasted = |name: &str| {
-        resolve(&cluster, frontend, name, RecordType::A)
-            .expect("valid pod")
-            .wasted_queries()
-    };
+    let wasted = |name: &str| resolve(&cluster, frontend, name, RecordType::A).expect("valid pod").wasted_queries();
     assert_eq!(wasted("backend-service"), 0);
     assert_eq!(wasted("backend-service.microservices"), 1);
     assert_eq!(wasted("kubernetes.default.svc.cluster.local"), 3);
@@ -408,12 +398,7 @@ fn ndots_1_asks_dotted_names_as_is_first() {
     check_walks(
         &cluster_with(ClusterConfig::default()),
         "microservices/dns-tuned",
-        &[
-            ("backend-service", "A"),
-            ("backend-service.microservices", "A"),
-            ("", "A"),
-            ("a..b", "A"),
-        ],
+        &[("backend-service", "A"), ("backend-service.microservices", "A"), ("", "A"), ("a..b", "A")],
         expect![[r#"
             resolv.conf: search microservices.svc.cluster.local svc.cluster.local cluster.local; ndots:1 timeout:1 attempts:2; nameserver 10.96.0.10
             backend-service has 0 dots (< ndots:1): each search domain first, then as is
@@ -447,19 +432,10 @@ fn a_too_long_search_name_skips_the_rest_of_the_search_list() {
         ..ResolvConf::default()
     };
     let resolution = walk(&cluster, &conf, "backend-service", RecordType::A);
-    let outcomes: Vec<(&str, &QueryOutcome)> = resolution
-        .queries
-        .iter()
-        .map(|q| (q.name.as_str(), &q.outcome))
-        .collect();
-    assert_eq!(
-        outcomes[0].1,
-        &QueryOutcome::NotSent("the name is longer than 253 characters".into())
-    );
-    assert_eq!(
-        outcomes[1..],
-        [("backend-service.", &QueryOutcome::Upstream)]
-    );
+    let outcomes: Vec<(&str, &QueryOutcome)> =
+        resolution.queries.iter().map(|q| (q.name.as_str(), &q.outcome)).collect();
+    assert_eq!(outcomes[0].1, &QueryOutcome::NotSent("the name is longer than 253 characters".into()));
+    assert_eq!(outcomes[1..], [("backend-service.", &QueryOutcome::Upstream)]);
     assert_eq!(resolution.wasted_queries(), 0);
 }
 

@@ -62,12 +62,8 @@ impl QueryOutcome {
     fn describe(&self) -> String {
         match self {
             QueryOutcome::Answered(answer) => answer.summary(),
-            QueryOutcome::Upstream => {
-                "not in the cluster zones: forwarded upstream, answer unknown offline".into()
-            }
-            QueryOutcome::NotServed => {
-                "external nameserver: cluster names are not served (NXDOMAIN)".into()
-            }
+            QueryOutcome::Upstream => "not in the cluster zones: forwarded upstream, answer unknown offline".into(),
+            QueryOutcome::NotServed => "external nameserver: cluster names are not served (NXDOMAIN)".into(),
             QueryOutcome::External => "external nameserver: answer unknown offline".into(),
             QueryOutcome::NotSent(reason) => {
                 format!("not sent: {reason}; the remaining search domains are skipped")
@@ -109,10 +105,7 @@ pub struct Resolution {
 impl Resolution {
     /// Queries that failed before the walk ended: the price of the search list and `ndots`.
     pub fn wasted_queries(&self) -> usize {
-        self.queries
-            .iter()
-            .filter(|q| q.outcome.is_negative())
-            .count()
+        self.queries.iter().filter(|q| q.outcome.is_negative()).count()
     }
 
     /// Whether the outcome depends on a server knet cannot see.
@@ -122,12 +115,7 @@ impl Resolution {
 }
 
 /// How `pod` resolves `name`: its resolv.conf, then [`walk`].
-pub fn resolve(
-    cluster: &Cluster,
-    pod: &Pod,
-    name: &str,
-    qtype: RecordType,
-) -> Result<Resolution, ResolvError> {
+pub fn resolve(cluster: &Cluster, pod: &Pod, name: &str, qtype: RecordType) -> Result<Resolution, ResolvError> {
     let conf = resolv_conf(cluster, pod)?;
     Ok(walk(cluster, &conf, name, qtype))
 }
@@ -168,11 +156,7 @@ pub fn walk(cluster: &Cluster, conf: &ResolvConf, name: &str, qtype: RecordType)
         return resolution;
     }
     let candidates = candidates(conf, name, order);
-    let nameserver = conf
-        .nameservers
-        .first()
-        .copied()
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let nameserver = conf.nameservers.first().copied().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let mut skip_search = false;
     for (index, candidate) in candidates.iter().enumerate() {
         if skip_search && candidate.from_search {
@@ -186,12 +170,7 @@ pub fn walk(cluster: &Cluster, conf: &ResolvConf, name: &str, qtype: RecordType)
         {
             resolution.answer = Some(answer.clone());
         }
-        resolution.queries.push(Query {
-            name: candidate.name.clone(),
-            qtype,
-            nameserver,
-            outcome,
-        });
+        resolution.queries.push(Query { name: candidate.name.clone(), qtype, nameserver, outcome });
         if unknown {
             resolution.pending = pending(&candidates[index + 1..], skip_search);
         }
@@ -205,10 +184,7 @@ pub fn walk(cluster: &Cluster, conf: &ResolvConf, name: &str, qtype: RecordType)
 /// Every name the walk may ask, in order: the name as is (first or last) and the name under each search domain.
 fn candidates(conf: &ResolvConf, name: &str, order: SearchOrder) -> Vec<Candidate> {
     let bare = name.strip_suffix('.').unwrap_or(name);
-    let as_is = || Candidate {
-        name: format!("{bare}."),
-        from_search: false,
-    };
+    let as_is = || Candidate { name: format!("{bare}."), from_search: false };
     if order == SearchOrder::Absolute {
         return vec![as_is()];
     }
@@ -222,15 +198,8 @@ fn candidates(conf: &ResolvConf, name: &str, order: SearchOrder) -> Vec<Candidat
         let domain = domain.strip_prefix('.').unwrap_or(domain);
         let domain = domain.strip_suffix('.').unwrap_or(domain);
         root_on_list |= domain.is_empty();
-        let name = if domain.is_empty() {
-            format!("{bare}.")
-        } else {
-            format!("{bare}.{domain}.")
-        };
-        out.push(Candidate {
-            name,
-            from_search: true,
-        });
+        let name = if domain.is_empty() { format!("{bare}.") } else { format!("{bare}.{domain}.") };
+        out.push(Candidate { name, from_search: true });
     }
     if order == SearchOrder::SearchFirst && !root_on_list {
         out.push(as_is());
@@ -265,11 +234,7 @@ fn ask(cluster: &Cluster, nameserver: IpAddr, name: &str, qtype: RecordType) -> 
             None => QueryOutcome::Upstream,
         };
     }
-    if dns::is_cluster_name(&cluster.config, name) {
-        QueryOutcome::NotServed
-    } else {
-        QueryOutcome::External
-    }
+    if dns::is_cluster_name(&cluster.config, name) { QueryOutcome::NotServed } else { QueryOutcome::External }
 }
 
 /// The walk, one query a line, names aligned:
@@ -284,10 +249,7 @@ impl fmt::Display for Resolution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "resolv.conf: {}", self.conf.summary())?;
         if self.conf.nameservers.is_empty() {
-            writeln!(
-                f,
-                "resolv.conf has no nameserver: the resolver asks 127.0.0.1 inside the pod"
-            )?;
+            writeln!(f, "resolv.conf has no nameserver: the resolver asks 127.0.0.1 inside the pod")?;
         }
         if let Some(problem) = &self.problem {
             return writeln!(f, "no query sent for {:?}: {problem}", self.name);
@@ -296,13 +258,7 @@ impl fmt::Display for Resolution {
         let width = self.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
         for (index, query) in self.queries.iter().enumerate() {
             let number = format!("{}.", index + 1);
-            writeln!(
-                f,
-                "{number:<3} {:<width$} {} → {}",
-                query.name,
-                query.qtype,
-                query.outcome.describe()
-            )?;
+            writeln!(f, "{number:<3} {:<width$} {} → {}", query.name, query.qtype, query.outcome.describe())?;
         }
         writeln!(f, "{}", self.verdict_line())
     }
@@ -317,14 +273,12 @@ impl Resolution {
             SearchOrder::Absolute => {
                 format!("{} ends with a dot: absolute, asked as is only", self.name)
             }
-            SearchOrder::AsIsFirst => format!(
-                "{} has {dots} dot{plural} (>= ndots:{ndots}): as is first, then each search domain",
-                self.name
-            ),
-            SearchOrder::SearchFirst => format!(
-                "{} has {dots} dot{plural} (< ndots:{ndots}): each search domain first, then as is",
-                self.name
-            ),
+            SearchOrder::AsIsFirst => {
+                format!("{} has {dots} dot{plural} (>= ndots:{ndots}): as is first, then each search domain", self.name)
+            }
+            SearchOrder::SearchFirst => {
+                format!("{} has {dots} dot{plural} (< ndots:{ndots}): each search domain first, then as is", self.name)
+            }
         }
     }
 
@@ -333,10 +287,7 @@ impl Resolution {
         let cost = match wasted {
             0 => "no query wasted".to_owned(),
             1 => "1 query wasted (getaddrinfo asks A and AAAA, so 2 on the wire)".to_owned(),
-            n => format!(
-                "{n} queries wasted (getaddrinfo asks A and AAAA, so {} on the wire)",
-                2 * n
-            ),
+            n => format!("{n} queries wasted (getaddrinfo asks A and AAAA, so {} on the wire)", 2 * n),
         };
         if self.answer.is_some() {
             return format!("answered by query {}; {cost}", self.queries.len());
@@ -344,10 +295,7 @@ impl Resolution {
         if self.depends_on_upstream() {
             let mut line = format!("the answer comes from a server knet cannot see; {cost}");
             if !self.pending.is_empty() {
-                line.push_str(&format!(
-                    "; if it is negative, next: {}",
-                    self.pending.join(" ")
-                ));
+                line.push_str(&format!("; if it is negative, next: {}", self.pending.join(" ")));
             }
             return line;
         }

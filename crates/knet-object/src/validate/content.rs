@@ -14,21 +14,20 @@ const LABEL_MAX: usize = 63;
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str =
-    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
 const WILDCARD_FMT: &str = "\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const WILDCARD_MSG: &str = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character";
 const LABEL_KEY_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const LABEL_KEY_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_KEY_MSG: &str =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const HTTP_PATH_FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
 const CONFIG_KEY_FMT: &str = "[-._a-zA-Z0-9]+";
-const CONFIG_KEY_MSG: &str =
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
+const CONFIG_KEY_MSG: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 const HTTP_HEADER_FMT: &str = "[-A-Za-z0-9]+";
 const HTTP_HEADER_MSG: &str = "a valid HTTP header must consist of alphanumeric characters or '-'";
 
@@ -60,12 +59,7 @@ pub(crate) fn inclusive_range_error(lo: i64, hi: i64) -> String {
 
 /// Matches `^first(middle*last)?$` where the first and last characters come from `ends`, as the label-like
 /// expressions above all have that shape.
-fn shaped(
-    value: &str,
-    first: fn(u8) -> bool,
-    middle: fn(u8) -> bool,
-    last: fn(u8) -> bool,
-) -> bool {
+fn shaped(value: &str, first: fn(u8) -> bool, middle: fn(u8) -> bool, last: fn(u8) -> bool) -> bool {
     let bytes = value.as_bytes();
     match bytes {
         [] => false,
@@ -111,11 +105,7 @@ pub(crate) fn dns1123_label(value: &str) -> Vec<String> {
             // A valid subdomain that is not a label can only be one with dots, the length having been checked.
             errors.push("must not contain dots".to_owned());
         } else {
-            errors.push(regex_error(
-                DNS1123_LABEL_MSG,
-                DNS1123_LABEL_FMT,
-                &["my-name", "123-abc"],
-            ));
+            errors.push(regex_error(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, &["my-name", "123-abc"]));
         }
     }
     errors
@@ -128,11 +118,7 @@ pub(crate) fn dns1123_subdomain(value: &str) -> Vec<String> {
         errors.push(max_len_error(DNS_SUBDOMAIN_MAX));
     }
     if !is_dns1123_subdomain_shape(value) {
-        errors.push(regex_error(
-            DNS1123_SUBDOMAIN_MSG,
-            DNS1123_SUBDOMAIN_FMT,
-            &["example.com"],
-        ));
+        errors.push(regex_error(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
     }
     errors
 }
@@ -146,12 +132,7 @@ pub(crate) fn dns1123_subdomain_with_underscore(value: &str) -> Vec<String> {
     }
     let label = |part: &str| {
         let part = part.strip_prefix('_').unwrap_or(part);
-        shaped(
-            part,
-            lower_alnum,
-            |b| lower_alnum_dash(b) || b == b'_',
-            lower_alnum,
-        )
+        shaped(part, lower_alnum, |b| lower_alnum_dash(b) || b == b'_', lower_alnum)
     };
     if !value.split('.').all(label) {
         errors.push(regex_error(
@@ -169,17 +150,8 @@ pub(crate) fn dns1035_label(value: &str) -> Vec<String> {
     if value.len() > DNS_LABEL_MAX {
         errors.push(max_len_error(DNS_LABEL_MAX));
     }
-    if !shaped(
-        value,
-        |b| b.is_ascii_lowercase(),
-        lower_alnum_dash,
-        lower_alnum,
-    ) {
-        errors.push(regex_error(
-            DNS1035_LABEL_MSG,
-            DNS1035_LABEL_FMT,
-            &["my-name", "abc-123"],
-        ));
+    if !shaped(value, |b| b.is_ascii_lowercase(), lower_alnum_dash, lower_alnum) {
+        errors.push(regex_error(DNS1035_LABEL_MSG, DNS1035_LABEL_FMT, &["my-name", "abc-123"]));
     }
     errors
 }
@@ -190,9 +162,7 @@ pub(crate) fn wildcard_dns1123_subdomain(value: &str) -> Vec<String> {
     if value.len() > DNS_SUBDOMAIN_MAX {
         errors.push(max_len_error(DNS_SUBDOMAIN_MAX));
     }
-    let valid = value
-        .strip_prefix("*.")
-        .is_some_and(is_dns1123_subdomain_shape);
+    let valid = value.strip_prefix("*.").is_some_and(is_dns1123_subdomain_shape);
     if !valid {
         errors.push(regex_error(WILDCARD_MSG, WILDCARD_FMT, &["*.example.com"]));
     }
@@ -264,11 +234,7 @@ pub(crate) fn qualified_name(value: &str) -> Vec<String> {
     if !shaped(name, alnum, label_key_middle, alnum) {
         errors.push(format!(
             "name part {}",
-            regex_error(
-                LABEL_KEY_MSG,
-                LABEL_KEY_FMT,
-                &["MyName", "my.name", "123-abc"]
-            )
+            regex_error(LABEL_KEY_MSG, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"])
         ));
     }
     errors
@@ -281,22 +247,14 @@ pub(crate) fn label_value(value: &str) -> Vec<String> {
         errors.push(max_len_error(LABEL_MAX));
     }
     if !value.is_empty() && !shaped(value, alnum, label_key_middle, alnum) {
-        errors.push(regex_error(
-            LABEL_VALUE_MSG,
-            LABEL_VALUE_FMT,
-            &["MyValue", "my_value", "12345"],
-        ));
+        errors.push(regex_error(LABEL_VALUE_MSG, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));
     }
     errors
 }
 
 /// `IsValidPortNum`: 1 to 65535.
 pub(crate) fn port_num(port: i64) -> Vec<String> {
-    if (1..=65535).contains(&port) {
-        Vec::new()
-    } else {
-        vec![inclusive_range_error(1, 65535)]
-    }
+    if (1..=65535).contains(&port) { Vec::new() } else { vec![inclusive_range_error(1, 65535)] }
 }
 
 /// `IsValidPortName`: an IANA_SVC_NAME (RFC 6335), lower case only.
@@ -306,9 +264,7 @@ pub(crate) fn port_name(port: &str) -> Vec<String> {
         errors.push(max_len_error(15));
     }
     if port.is_empty() || !port.bytes().all(lower_alnum_dash) {
-        errors.push(
-            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_owned(),
-        );
+        errors.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_owned());
     }
     if !port.bytes().any(|b| b.is_ascii_lowercase()) {
         errors.push("must contain at least one letter (a-z)".to_owned());
@@ -330,11 +286,7 @@ pub(crate) fn config_map_key(value: &str) -> Vec<String> {
     }
     let charset = |b: u8| alnum(b) || matches!(b, b'-' | b'.' | b'_');
     if value.is_empty() || !value.bytes().all(charset) {
-        errors.push(regex_error(
-            CONFIG_KEY_MSG,
-            CONFIG_KEY_FMT,
-            &["key.name", "KEY_NAME", "key-name"],
-        ));
+        errors.push(regex_error(CONFIG_KEY_MSG, CONFIG_KEY_FMT, &["key.name", "KEY_NAME", "key-name"]));
     }
     match value {
         "." => errors.push("must not be '.'".to_owned()),
@@ -350,20 +302,13 @@ pub(crate) fn http_header_name(value: &str) -> Vec<String> {
     if !value.is_empty() && value.bytes().all(|b| alnum(b) || b == b'-') {
         Vec::new()
     } else {
-        vec![regex_error(
-            HTTP_HEADER_MSG,
-            HTTP_HEADER_FMT,
-            &["X-Header-Name"],
-        )]
+        vec![regex_error(HTTP_HEADER_MSG, HTTP_HEADER_FMT, &["X-Header-Name"])]
     }
 }
 
 /// Whether `value` matches the RFC 3986 path characters of `IsDomainPrefixedPath`.
 pub(crate) fn is_http_path(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| alnum(b) || b"/-._~%!$&'()*+,;=:".contains(&b))
+    !value.is_empty() && value.bytes().all(|b| alnum(b) || b"/-._~%!$&'()*+,;=:".contains(&b))
 }
 
 /// The message `IsDomainPrefixedPath` gives for a path part with other characters.
@@ -405,16 +350,10 @@ mod tests {
         assert!(port_name("http-alt").is_empty());
         assert_eq!(
             port_name("-8080"),
-            [
-                "must contain at least one letter (a-z)",
-                "must not begin or end with a hyphen"
-            ]
+            ["must contain at least one letter (a-z)", "must not begin or end with a hyphen"]
         );
         assert_eq!(port_name("a--b"), ["must not contain consecutive hyphens"]);
-        assert_eq!(
-            port_name("abcdefghijklmnop"),
-            ["must be no more than 15 characters"]
-        );
+        assert_eq!(port_name("abcdefghijklmnop"), ["must be no more than 15 characters"]);
     }
 
     #[test]

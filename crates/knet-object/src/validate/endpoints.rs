@@ -52,18 +52,10 @@ fn endpoint_address(address: &EndpointAddress, path: &Path, errors: &mut ErrorLi
         errors.invalid(&ip_path, &address.ip, IP_MESSAGE);
     }
     if let Some(hostname) = address.hostname.as_deref().filter(|h| !h.is_empty()) {
-        errors.invalid_each(
-            &path.child("hostname"),
-            hostname,
-            content::dns1123_label(hostname),
-        );
+        errors.invalid_each(&path.child("hostname"), hostname, content::dns1123_label(hostname));
     }
     if let Some(node) = &address.node_name {
-        errors.invalid_each(
-            &path.child("nodeName"),
-            node,
-            content::name_is_dns_subdomain(node, NameUse::Name),
-        );
+        errors.invalid_each(&path.child("nodeName"), node, content::name_is_dns_subdomain(node, NameUse::Name));
     }
     // `ValidateNonSpecialIP` runs last and repeats, in its own words, that an unparsable address is not an IP.
     match ip {
@@ -115,11 +107,7 @@ pub(crate) fn endpoint_slice(slice: &EndpointSlice, errors: &mut ErrorList) {
                 slice_address(address, address_type, &addresses_path.index(j), errors);
             }
             if let Some(hostname) = &endpoint.hostname {
-                errors.invalid_each(
-                    &path.child("hostname"),
-                    hostname,
-                    content::dns1123_label(hostname),
-                );
+                errors.invalid_each(&path.child("hostname"), hostname, content::dns1123_label(hostname));
             }
         }
     }
@@ -144,11 +132,7 @@ pub(crate) fn endpoint_slice(slice: &EndpointSlice, errors: &mut ErrorList) {
             Some(p) => errors.not_supported(&path.child("protocol"), p, &PROTOCOLS),
         }
         if let Some(app_protocol) = &port.app_protocol {
-            errors.invalid_each(
-                &path.child("appProtocol"),
-                app_protocol,
-                content::qualified_name(app_protocol),
-            );
+            errors.invalid_each(&path.child("appProtocol"), app_protocol, content::qualified_name(app_protocol));
         }
     }
 }
@@ -165,11 +149,7 @@ fn slice_address(address: &str, address_type: &str, path: &Path, errors: &mut Er
                 _ => false,
             };
             if !family_ok {
-                errors.invalid(
-                    path,
-                    address,
-                    &format!("must be a valid {address_type} address"),
-                );
+                errors.invalid(path, address, &format!("must be a valid {address_type} address"));
             }
             match ip {
                 Some(ip) => non_special_ip(address, ip, path, errors),
@@ -192,10 +172,6 @@ fn fully_qualified_domain_name(value: &str, path: &Path, errors: &mut ErrorList)
         return errors.invalid(path, name, &messages.join(","));
     }
     if !name.contains('.') {
-        errors.invalid(
-            path,
-            name,
-            "should be a domain with at least two segments separated by dots",
-        );
+        errors.invalid(path, name, "should be a domain with at least two segments separated by dots");
     }
 }

@@ -22,11 +22,7 @@ impl Path {
 
     /// `parent.name`.
     pub(crate) fn child(&self, name: &str) -> Path {
-        if self.0.is_empty() {
-            Path(name.to_owned())
-        } else {
-            Path(format!("{}.{name}", self.0))
-        }
+        if self.0.is_empty() { Path(name.to_owned()) } else { Path(format!("{}.{name}", self.0)) }
     }
 
     /// `parent[index]`.
@@ -50,12 +46,7 @@ pub(crate) struct ErrorList(pub(crate) Vec<FieldError>);
 
 impl ErrorList {
     fn push(&mut self, kind: FieldErrorKind, path: &Path, value: Option<String>, detail: &str) {
-        self.0.push(FieldError {
-            kind,
-            field: path.as_str().to_owned(),
-            value,
-            detail: detail.to_owned(),
-        });
+        self.0.push(FieldError { kind, field: path.as_str().to_owned(), value, detail: detail.to_owned() });
     }
 
     /// `field.Required`: prints no value.
@@ -89,12 +80,7 @@ impl ErrorList {
             let quoted: Vec<String> = supported.iter().map(|s| go::quote(s)).collect();
             format!("supported values: {}", quoted.join(", "))
         };
-        self.push(
-            FieldErrorKind::NotSupported,
-            path,
-            Some(value.go()),
-            &detail,
-        );
+        self.push(FieldErrorKind::NotSupported, path, Some(value.go()), &detail);
     }
 
     /// `field.Duplicate`: prints the value and no detail.
@@ -110,22 +96,12 @@ impl ErrorList {
     /// `field.TooLong`: prints no value, only the limit in bytes.
     pub(crate) fn too_long(&mut self, path: &Path, max_bytes: usize) {
         let unit = if max_bytes == 1 { "byte" } else { "bytes" };
-        self.push(
-            FieldErrorKind::TooLong,
-            path,
-            None,
-            &format!("may not be more than {max_bytes} {unit}"),
-        );
+        self.push(FieldErrorKind::TooLong, path, None, &format!("may not be more than {max_bytes} {unit}"));
     }
 
     /// `field.TooMany`: prints the actual count and the limit.
     pub(crate) fn too_many(&mut self, path: &Path, actual: usize, max: usize) {
-        self.push(
-            FieldErrorKind::TooMany,
-            path,
-            Some(actual.to_string()),
-            &format!("must have at most {max} items"),
-        );
+        self.push(FieldErrorKind::TooMany, path, Some(actual.to_string()), &format!("must have at most {max} items"));
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -135,10 +111,7 @@ impl ErrorList {
     /// Drops repeated messages, keeping the first, as `ErrorList.ToAggregate` does before the API server answers.
     pub(crate) fn into_deduplicated(self) -> Vec<FieldError> {
         let mut seen = std::collections::HashSet::new();
-        self.0
-            .into_iter()
-            .filter(|error| seen.insert(error.to_string()))
-            .collect()
+        self.0.into_iter().filter(|error| seen.insert(error.to_string())).collect()
     }
 }
 
@@ -221,10 +194,7 @@ pub(crate) mod go {
         match map {
             None => "map[string]string(nil)".to_owned(),
             Some(map) => {
-                let entries: Vec<String> = map
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
-                    .collect();
+                let entries: Vec<String> = map.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
                 format!("map[string]string{{{}}}", entries.join(", "))
             }
         }
@@ -253,19 +223,11 @@ mod tests {
 
     #[test]
     fn maps_and_slices_render_like_percent_sharp_v() {
-        let map: BTreeMap<String, String> = [("b", "2"), ("a", "1")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        assert_eq!(
-            go::string_map(Some(&map)),
-            r#"map[string]string{"a":"1", "b":"2"}"#
-        );
+        let map: BTreeMap<String, String> =
+            [("b", "2"), ("a", "1")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        assert_eq!(go::string_map(Some(&map)), r#"map[string]string{"a":"1", "b":"2"}"#);
         assert_eq!(go::string_map(None), "map[string]string(nil)");
-        assert_eq!(
-            go::string_slice("string", Some(&["x".to_owned(), "y".to_owned()])),
-            r#"[]string{"x", "y"}"#
-        );
+        assert_eq!(go::string_slice("string", Some(&["x".to_owned(), "y".to_owned()])), r#"[]string{"x", "y"}"#);
     }
 
     #[test]
@@ -275,11 +237,7 @@ mod tests {
         errors.required(&path, "");
         errors.forbidden(&path, "x");
         errors.required(&path, "");
-        let kept: Vec<String> = errors
-            .into_deduplicated()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let kept: Vec<String> = errors.into_deduplicated().iter().map(ToString::to_string).collect();
         assert_eq!(kept, ["spec.a: Required value", "spec.a: Forbidden: x"]);
     }
 }

@@ -8,8 +8,7 @@
 
 use k8s_openapi::api::core::v1::TypedLocalObjectReference;
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, Ingress, IngressBackend, IngressClass, IngressClassParametersReference,
-    IngressSpec,
+    HTTPIngressPath, Ingress, IngressBackend, IngressClass, IngressClassParametersReference, IngressSpec,
 };
 
 use super::content::{self, NameUse};
@@ -32,11 +31,7 @@ pub(crate) fn ingress(ingress: &Ingress, errors: &mut ErrorList) {
     let spec = ingress.spec.as_ref().unwrap_or(&default_spec);
     ingress_spec(spec, &Path::root("spec"), errors);
 
-    let annotation = ingress
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(CLASS_ANNOTATION));
+    let annotation = ingress.metadata.annotations.as_ref().and_then(|a| a.get(CLASS_ANNOTATION));
     match (annotation, &spec.ingress_class_name) {
         (Some(annotation), Some(class)) if annotation != class => errors.invalid(
             &Path::root("annotations").child(CLASS_ANNOTATION),
@@ -55,11 +50,7 @@ fn ingress_spec(spec: &IngressSpec, path: &Path, errors: &mut ErrorList) {
             None => "[]networking.IngressRule(nil)",
             Some(_) => "[]networking.IngressRule{}",
         };
-        errors.invalid(
-            path,
-            Raw(value.to_owned()),
-            "either `defaultBackend` or `rules` must be specified",
-        );
+        errors.invalid(path, Raw(value.to_owned()), "either `defaultBackend` or `rules` must be specified");
     }
     if let Some(backend) = &spec.default_backend {
         ingress_backend(backend, &path.child("defaultBackend"), errors);
@@ -69,11 +60,7 @@ fn ingress_spec(spec: &IngressSpec, path: &Path, errors: &mut ErrorList) {
         let host = rule.host.as_deref().unwrap_or_default();
         if !host.is_empty() {
             if net::parse_ip(host).is_some() {
-                errors.invalid(
-                    &path.child("host"),
-                    host,
-                    "must be a DNS name, not an IP address",
-                );
+                errors.invalid(&path.child("host"), host, "must be a DNS name, not an IP address");
             }
             errors.invalid_each(&path.child("host"), host, host_errors(host));
         }
@@ -111,11 +98,7 @@ fn ingress_spec(spec: &IngressSpec, path: &Path, errors: &mut ErrorList) {
 
 /// A rule or TLS host: a DNS subdomain, or `*.` and a subdomain.
 fn host_errors(host: &str) -> Vec<String> {
-    if host.contains('*') {
-        content::wildcard_dns1123_subdomain(host)
-    } else {
-        content::dns1123_subdomain(host)
-    }
+    if host.contains('*') { content::wildcard_dns1123_subdomain(host) } else { content::dns1123_subdomain(host) }
 }
 
 /// `validateHTTPIngressPath`. Without a path type nothing else is checked, as in kube-apiserver.
@@ -131,11 +114,7 @@ fn ingress_path(http_path: &HTTPIngressPath, path: &Path, errors: &mut ErrorList
             if !value.is_empty() {
                 for sequence in INVALID_PATH_SEQUENCES {
                     if value.contains(sequence) {
-                        errors.invalid(
-                            &path_path,
-                            value,
-                            &format!("must not contain '{sequence}'"),
-                        );
+                        errors.invalid(&path_path, value, &format!("must not contain '{sequence}'"));
                     }
                 }
                 for suffix in INVALID_PATH_SUFFIXES {
@@ -150,11 +129,7 @@ fn ingress_path(http_path: &HTTPIngressPath, path: &Path, errors: &mut ErrorList
                 errors.invalid(&path_path, value, "must be an absolute path");
             }
         }
-        other => errors.not_supported(
-            &path.child("pathType"),
-            other,
-            &["Exact", "ImplementationSpecific", "Prefix"],
-        ),
+        other => errors.not_supported(&path.child("pathType"), other, &["Exact", "ImplementationSpecific", "Prefix"]),
     }
     ingress_backend(&http_path.backend, &path.child("backend"), errors);
 }
@@ -162,32 +137,22 @@ fn ingress_path(http_path: &HTTPIngressPath, path: &Path, errors: &mut ErrorList
 /// `validateIngressBackend`: exactly one of a Service (by name, with a port name or number) or a resource.
 fn ingress_backend(backend: &IngressBackend, path: &Path, errors: &mut ErrorList) {
     match (&backend.service, &backend.resource) {
-        (Some(_), Some(_)) => {
-            errors.invalid(path, "", "cannot set both resource and service backends")
-        }
+        (Some(_), Some(_)) => errors.invalid(path, "", "cannot set both resource and service backends"),
         (None, Some(resource)) => typed_reference(resource, &path.child("resource"), errors),
         (Some(svc), None) => {
             let name_path = path.child("service").child("name");
             if svc.name.is_empty() {
                 errors.required(&name_path, "");
             } else {
-                errors.invalid_each(
-                    &name_path,
-                    &svc.name,
-                    service::service_name_errors(&svc.name),
-                );
+                errors.invalid_each(&name_path, &svc.name, service::service_name_errors(&svc.name));
             }
             let port = svc.port.as_ref();
             let name = port.and_then(|p| p.name.as_deref()).unwrap_or_default();
             let number = port.and_then(|p| p.number).unwrap_or_default();
             let port_path = path.child("service").child("port");
             match (name.is_empty(), number == 0) {
-                (false, false) => {
-                    errors.invalid(path, "", "cannot set both port name & port number")
-                }
-                (false, true) => {
-                    errors.invalid_each(&port_path.child("name"), name, content::port_name(name))
-                }
+                (false, false) => errors.invalid(path, "", "cannot set both port name & port number"),
+                (false, true) => errors.invalid_each(&port_path.child("name"), name, content::port_name(name)),
                 (true, false) => {
                     for message in content::port_num(i64::from(number)) {
                         errors.invalid(&port_path.child("number"), number, &message);
@@ -203,11 +168,7 @@ fn ingress_backend(backend: &IngressBackend, path: &Path, errors: &mut ErrorList
 /// `validateIngressTypedLocalObjectReference`.
 fn typed_reference(reference: &TypedLocalObjectReference, path: &Path, errors: &mut ErrorList) {
     if let Some(group) = &reference.api_group {
-        errors.invalid_each(
-            &path.child("apiGroup"),
-            group,
-            content::dns1123_subdomain(group),
-        );
+        errors.invalid_each(&path.child("apiGroup"), group, content::dns1123_subdomain(group));
     }
     path_segment(&reference.kind, &path.child("kind"), errors);
     path_segment(&reference.name, &path.child("name"), errors);
@@ -237,9 +198,7 @@ pub(crate) fn ingress_class(class: &IngressClass, errors: &mut ErrorList) {
     meta::object_meta(&class.metadata, false, NameFormat::DnsSubdomain, errors);
     let path = Path::root("spec");
     let spec = class.spec.as_ref();
-    let controller = spec
-        .and_then(|s| s.controller.as_deref())
-        .unwrap_or_default();
+    let controller = spec.and_then(|s| s.controller.as_deref()).unwrap_or_default();
     let controller_path = path.child("controller");
     if controller.is_empty() {
         errors.required(&controller_path, "");
@@ -256,15 +215,8 @@ pub(crate) fn ingress_class(class: &IngressClass, errors: &mut ErrorList) {
 
 /// `IsDomainPrefixedPath`: `example.com/some/path`.
 fn domain_prefixed_path(value: &str, path: &Path, errors: &mut ErrorList) {
-    let Some((host, rest)) = value
-        .split_once('/')
-        .filter(|(h, r)| !h.is_empty() && !r.is_empty())
-    else {
-        return errors.invalid(
-            path,
-            value,
-            "must be a domain-prefixed path (such as \"acme.io/foo\")",
-        );
+    let Some((host, rest)) = value.split_once('/').filter(|(h, r)| !h.is_empty() && !r.is_empty()) else {
+        return errors.invalid(path, value, "must be a domain-prefixed path (such as \"acme.io/foo\")");
     };
     errors.invalid_each(path, host, content::dns1123_subdomain(host));
     if !content::is_http_path(rest) {
@@ -273,17 +225,9 @@ fn domain_prefixed_path(value: &str, path: &Path, errors: &mut ErrorList) {
 }
 
 /// `validateIngressClassParametersReference`.
-fn class_parameters(
-    parameters: &IngressClassParametersReference,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+fn class_parameters(parameters: &IngressClassParametersReference, path: &Path, errors: &mut ErrorList) {
     if let Some(group) = &parameters.api_group {
-        errors.invalid_each(
-            &path.child("apiGroup"),
-            group,
-            content::dns1123_subdomain(group),
-        );
+        errors.invalid_each(&path.child("apiGroup"), group, content::dns1123_subdomain(group));
     }
     path_segment(&parameters.kind, &path.child("kind"), errors);
     path_segment(&parameters.name, &path.child("name"), errors);
@@ -292,10 +236,7 @@ fn class_parameters(
     };
     match scope.as_str() {
         "Namespace" => match &parameters.namespace {
-            None => errors.required(
-                &path.child("namespace"),
-                "`parameters.scope` is set to 'Namespace'",
-            ),
+            None => errors.required(&path.child("namespace"), "`parameters.scope` is set to 'Namespace'"),
             Some(namespace) => errors.invalid_each(
                 &path.child("namespace"),
                 namespace,
@@ -304,10 +245,7 @@ fn class_parameters(
         },
         "Cluster" => {
             if parameters.namespace.is_some() {
-                errors.forbidden(
-                    &path.child("namespace"),
-                    "`parameters.scope` is set to 'Cluster'",
-                );
+                errors.forbidden(&path.child("namespace"), "`parameters.scope` is set to 'Cluster'");
             }
         }
         other => errors.not_supported(&path.child("scope"), other, &["Cluster", "Namespace"]),

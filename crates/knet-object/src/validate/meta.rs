@@ -40,20 +40,11 @@ impl NameFormat {
 /// Two differences from the API server, both because a manifest is not a request: a missing namespace is not an
 /// error (the request path supplies it), and a `generateName` without a name is accepted (the server generates the
 /// name; the prefix itself is still checked).
-pub(crate) fn object_meta(
-    meta: &ObjectMeta,
-    namespaced: bool,
-    format: NameFormat,
-    errors: &mut ErrorList,
-) {
+pub(crate) fn object_meta(meta: &ObjectMeta, namespaced: bool, format: NameFormat, errors: &mut ErrorList) {
     let path = Path::root("metadata");
     let generate_name = meta.generate_name.as_deref().unwrap_or_default();
     if !generate_name.is_empty() {
-        errors.invalid_each(
-            &path.child("generateName"),
-            generate_name,
-            format.check(generate_name, NameUse::Prefix),
-        );
+        errors.invalid_each(&path.child("generateName"), generate_name, format.check(generate_name, NameUse::Prefix));
     }
     match meta.name.as_deref().unwrap_or_default() {
         "" if !generate_name.is_empty() => {}
@@ -74,26 +65,14 @@ pub(crate) fn object_meta(
         nonnegative(generation, &path.child("generation"), errors);
     }
     labels(meta.labels.as_ref(), &path.child("labels"), errors);
-    annotations(
-        meta.annotations.as_ref(),
-        &path.child("annotations"),
-        errors,
-    );
+    annotations(meta.annotations.as_ref(), &path.child("annotations"), errors);
 }
 
 /// The metadata part of `ValidatePodTemplateSpec`. kube-apiserver reports these at `spec.template.labels`, not
 /// `spec.template.metadata.labels`, and so does this.
 pub(crate) fn template_metadata(meta: Option<&ObjectMeta>, path: &Path, errors: &mut ErrorList) {
-    labels(
-        meta.and_then(|m| m.labels.as_ref()),
-        &path.child("labels"),
-        errors,
-    );
-    annotations(
-        meta.and_then(|m| m.annotations.as_ref()),
-        &path.child("annotations"),
-        errors,
-    );
+    labels(meta.and_then(|m| m.labels.as_ref()), &path.child("labels"), errors);
+    annotations(meta.and_then(|m| m.annotations.as_ref()), &path.child("annotations"), errors);
 }
 
 /// `ValidateNonnegativeField`.
@@ -105,11 +84,7 @@ pub(crate) fn nonnegative(value: i64, path: &Path, errors: &mut ErrorList) {
 
 /// `ValidateLabels`: every key a qualified name, every value a label value. Go walks the map in random order; this
 /// walks it sorted, so reports are stable.
-pub(crate) fn labels(
-    labels: Option<&BTreeMap<String, String>>,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+pub(crate) fn labels(labels: Option<&BTreeMap<String, String>>, path: &Path, errors: &mut ErrorList) {
     for (key, value) in labels.into_iter().flatten() {
         label_name(key, path, errors);
         errors.invalid_each(path, value, content::label_value(value));
@@ -122,11 +97,7 @@ pub(crate) fn label_name(key: &str, path: &Path, errors: &mut ErrorList) {
 }
 
 /// `ValidateAnnotations`: keys are qualified names compared in lower case; the whole map is limited in size.
-fn annotations(
-    annotations: Option<&BTreeMap<String, String>>,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+fn annotations(annotations: Option<&BTreeMap<String, String>>, path: &Path, errors: &mut ErrorList) {
     let Some(annotations) = annotations else {
         return;
     };
@@ -141,21 +112,14 @@ fn annotations(
 
 /// `ValidateLabelSelector` (`unversionedvalidation`), with label values in expressions checked as on create.
 pub(crate) fn label_selector(selector: &LabelSelector, path: &Path, errors: &mut ErrorList) {
-    labels(
-        selector.match_labels.as_ref(),
-        &path.child("matchLabels"),
-        errors,
-    );
+    labels(selector.match_labels.as_ref(), &path.child("matchLabels"), errors);
     for (i, requirement) in selector.match_expressions.iter().flatten().enumerate() {
         let path = path.child("matchExpressions").index(i);
         let values = requirement.values.as_deref().unwrap_or_default();
         match requirement.operator.as_str() {
             "In" | "NotIn" => {
                 if values.is_empty() {
-                    errors.required(
-                        &path.child("values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    );
+                    errors.required(&path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'");
                 }
             }
             "Exists" | "DoesNotExist" => {
@@ -166,19 +130,11 @@ pub(crate) fn label_selector(selector: &LabelSelector, path: &Path, errors: &mut
                     );
                 }
             }
-            operator => errors.invalid(
-                &path.child("operator"),
-                operator,
-                "not a valid selector operator",
-            ),
+            operator => errors.invalid(&path.child("operator"), operator, "not a valid selector operator"),
         }
         label_name(&requirement.key, &path.child("key"), errors);
         for (j, value) in values.iter().enumerate() {
-            errors.invalid_each(
-                &path.child("values").index(j),
-                value,
-                content::label_value(value),
-            );
+            errors.invalid_each(&path.child("values").index(j), value, content::label_value(value));
         }
     }
 }
@@ -191,14 +147,8 @@ pub(crate) fn is_unset(selector: &LabelSelector) -> bool {
 
 /// Whether a present selector selects everything (`{}` or empty term lists).
 pub(crate) fn is_empty(selector: &LabelSelector) -> bool {
-    selector
-        .match_labels
-        .as_ref()
-        .is_none_or(BTreeMap::is_empty)
-        && selector
-            .match_expressions
-            .as_ref()
-            .is_none_or(Vec::is_empty)
+    selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// Whether `metav1.LabelSelectorAsSelector` would accept the selector: it refuses exactly what
@@ -212,11 +162,7 @@ pub(crate) fn converts(selector: &LabelSelector) -> bool {
 /// Whether a (valid) selector matches a set of labels.
 pub(crate) fn matches(selector: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
     let get = |key: &str| labels.and_then(|l| l.get(key));
-    let labels_match = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| get(k) == Some(v));
+    let labels_match = selector.match_labels.iter().flatten().all(|(k, v)| get(k) == Some(v));
     let expressions_match = selector.match_expressions.iter().flatten().all(|r| {
         let values = r.values.as_deref().unwrap_or_default();
         match r.operator.as_str() {
@@ -247,7 +193,5 @@ pub(crate) fn selector_value(selector: &LabelSelector) -> Raw {
         ));
     }
     expressions.push('}');
-    Raw(format!(
-        "&LabelSelector{{MatchLabels:{labels},MatchExpressions:{expressions},}}"
-    ))
+    Raw(format!("&LabelSelector{{MatchLabels:{labels},MatchExpressions:{expressions},}}"))
 }

@@ -8,11 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An IP address as Go's sloppy parser accepts it.
 pub(crate) fn parse_ip(value: &str) -> Option<IpAddr> {
-    if value.contains(':') {
-        value.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
-    } else {
-        parse_ipv4(value).map(IpAddr::V4)
-    }
+    if value.contains(':') { value.parse::<Ipv6Addr>().ok().map(IpAddr::V6) } else { parse_ipv4(value).map(IpAddr::V4) }
 }
 
 /// Dotted-quad IPv4 with decimal octets that may have leading zeros.

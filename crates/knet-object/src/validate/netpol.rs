@@ -5,9 +5,7 @@
 //!      `-ingress[].from[] / egress[].to[] peers:  podSelector, namespaceSelector, ipBlock
 //! ```
 
-use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
-};
+use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::content;
@@ -53,11 +51,7 @@ pub(crate) fn network_policy(policy: &NetworkPolicy, errors: &mut ErrorList) {
     }
     for (i, policy_type) in types.iter().enumerate() {
         if !matches!(policy_type.as_str(), "Ingress" | "Egress") {
-            errors.not_supported(
-                &path.child("policyTypes").index(i),
-                policy_type,
-                &["Ingress", "Egress"],
-            );
+            errors.not_supported(&path.child("policyTypes").index(i), policy_type, &["Ingress", "Egress"]);
         }
     }
 }
@@ -66,9 +60,7 @@ pub(crate) fn network_policy(policy: &NetworkPolicy, errors: &mut ErrorList) {
 fn policy_port(port: &NetworkPolicyPort, path: &Path, errors: &mut ErrorList) {
     match port.protocol.as_deref() {
         None | Some("TCP" | "UDP" | "SCTP") => {}
-        Some(protocol) => {
-            errors.not_supported(&path.child("protocol"), protocol, &["TCP", "UDP", "SCTP"])
-        }
+        Some(protocol) => errors.not_supported(&path.child("protocol"), protocol, &["TCP", "UDP", "SCTP"]),
     }
     let end_path = path.child("endPort");
     match (&port.port, port.end_port) {
@@ -78,11 +70,7 @@ fn policy_port(port: &NetworkPolicyPort, path: &Path, errors: &mut ErrorList) {
             }
             if let Some(end_port) = end_port {
                 if end_port < *number {
-                    errors.invalid(
-                        &end_path,
-                        end_port,
-                        "must be greater than or equal to `port`",
-                    );
+                    errors.invalid(&end_path, end_port, "must be greater than or equal to `port`");
                 }
                 for message in content::port_num(i64::from(end_port)) {
                     errors.invalid(&end_path, end_port, &message);
@@ -91,19 +79,13 @@ fn policy_port(port: &NetworkPolicyPort, path: &Path, errors: &mut ErrorList) {
         }
         (Some(IntOrString::String(name)), end_port) => {
             if let Some(end_port) = end_port {
-                errors.invalid(
-                    &end_path,
-                    end_port,
-                    "may not be specified when `port` is non-numeric",
-                );
+                errors.invalid(&end_path, end_port, "may not be specified when `port` is non-numeric");
             }
             errors.invalid_each(&path.child("port"), name, content::port_name(name));
         }
-        (None, Some(end_port)) => errors.invalid(
-            &end_path,
-            end_port,
-            "may not be specified when `port` is not specified",
-        ),
+        (None, Some(end_port)) => {
+            errors.invalid(&end_path, end_port, "may not be specified when `port` is not specified")
+        }
         (None, None) => {}
     }
 }

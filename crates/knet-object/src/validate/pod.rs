@@ -34,31 +34,15 @@ pub(crate) fn pod_spec(spec: &PodSpec, of: SpecOf, path: &Path, errors: &mut Err
     }
     let grace_period = spec.termination_grace_period_seconds;
     let volumes = volumes(spec, &path.child("volumes"), errors);
-    containers(
-        spec,
-        &volumes,
-        grace_period,
-        &path.child("containers"),
-        errors,
-    );
-    init_containers(
-        spec,
-        &volumes,
-        grace_period,
-        &path.child("initContainers"),
-        errors,
-    );
+    containers(spec, &volumes, grace_period, &path.child("containers"), errors);
+    init_containers(spec, &volumes, grace_period, &path.child("initContainers"), errors);
     host_network_ports(spec, of, path, errors);
 
     let restart_policy = spec.restart_policy.as_deref().unwrap_or_default();
     match restart_policy {
         "" => errors.required(&path.child("restartPolicy"), ""),
         "Always" | "OnFailure" | "Never" => {}
-        other => errors.not_supported(
-            &path.child("restartPolicy"),
-            other,
-            &["Always", "OnFailure", "Never"],
-        ),
+        other => errors.not_supported(&path.child("restartPolicy"), other, &["Always", "OnFailure", "Never"]),
     }
     let dns_policy = spec.dns_policy.as_deref().unwrap_or_default();
     match dns_policy {
@@ -70,36 +54,17 @@ pub(crate) fn pod_spec(spec: &PodSpec, of: SpecOf, path: &Path, errors: &mut Err
             &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
         ),
     }
-    meta::labels(
-        spec.node_selector.as_ref(),
-        &path.child("nodeSelector"),
-        errors,
-    );
-    dns_config(
-        spec.dns_config.as_ref(),
-        dns_policy,
-        &path.child("dnsConfig"),
-        errors,
-    );
+    meta::labels(spec.node_selector.as_ref(), &path.child("nodeSelector"), errors);
+    dns_config(spec.dns_config.as_ref(), dns_policy, &path.child("dnsConfig"), errors);
 
-    let named = [
-        (&spec.service_account_name, "serviceAccountName"),
-        (&spec.node_name, "nodeName"),
-    ];
+    let named = [(&spec.service_account_name, "serviceAccountName"), (&spec.node_name, "nodeName")];
     for (value, field) in named {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-            errors.invalid_each(
-                &path.child(field),
-                value,
-                content::name_is_dns_subdomain(value, NameUse::Name),
-            );
+            errors.invalid_each(&path.child(field), value, content::name_is_dns_subdomain(value, NameUse::Name));
         }
     }
     let deadline_range = 1..=i64::from(i32::MAX);
-    if let Some(deadline) = spec
-        .active_deadline_seconds
-        .filter(|d| !deadline_range.contains(d))
-    {
+    if let Some(deadline) = spec.active_deadline_seconds.filter(|d| !deadline_range.contains(d)) {
         errors.invalid(
             &path.child("activeDeadlineSeconds"),
             deadline,
@@ -118,18 +83,10 @@ pub(crate) fn pod_spec(spec: &PodSpec, of: SpecOf, path: &Path, errors: &mut Err
             errors.invalid(&path.child("ip"), ip, IP_MESSAGE);
         }
         for (j, hostname) in alias.hostnames.iter().flatten().enumerate() {
-            errors.invalid_each(
-                &path.child("hostnames").index(j),
-                hostname,
-                content::dns1123_subdomain(hostname),
-            );
+            errors.invalid_each(&path.child("hostnames").index(j), hostname, content::dns1123_subdomain(hostname));
         }
     }
-    if let Some(class) = spec
-        .priority_class_name
-        .as_deref()
-        .filter(|c| !c.is_empty())
-    {
+    if let Some(class) = spec.priority_class_name.as_deref().filter(|c| !c.is_empty()) {
         errors.invalid_each(
             &path.child("priorityClassName"),
             class,
@@ -140,10 +97,7 @@ pub(crate) fn pod_spec(spec: &PodSpec, of: SpecOf, path: &Path, errors: &mut Err
 
 /// Checks that apply to Pods only (`validateContainersOnlyForPod`): images without surrounding whitespace.
 pub(crate) fn pod_only(spec: &PodSpec, path: &Path, errors: &mut ErrorList) {
-    let lists = [
-        ("containers", Some(&spec.containers)),
-        ("initContainers", spec.init_containers.as_ref()),
-    ];
+    let lists = [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
     for (field, list) in lists {
         for (i, container) in list.into_iter().flatten().enumerate() {
             let image = container.image.as_deref().unwrap_or_default();
@@ -209,10 +163,7 @@ fn containers(
         }
         probes(container, grace_period, &path, errors);
         if container.restart_policy.is_some() {
-            errors.forbidden(
-                &path.child("restartPolicy"),
-                "may not be set for non-init containers",
-            );
+            errors.forbidden(&path.child("restartPolicy"), "may not be set for non-init containers");
         }
     }
     host_port_conflicts(spec.containers.iter().enumerate(), path, errors);
@@ -282,51 +233,28 @@ fn init_containers(
 }
 
 /// `validateContainerCommon`: what every kind of container must satisfy.
-fn container_common(
-    container: &Container,
-    volumes: &HashSet<String>,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+fn container_common(container: &Container, volumes: &HashSet<String>, path: &Path, errors: &mut ErrorList) {
     if container.name.is_empty() {
         errors.required(&path.child("name"), "");
     } else {
-        errors.invalid_each(
-            &path.child("name"),
-            &container.name,
-            content::dns1123_label(&container.name),
-        );
+        errors.invalid_each(&path.child("name"), &container.name, content::dns1123_label(&container.name));
     }
     if container.image.as_deref().unwrap_or_default().is_empty() {
         errors.required(&path.child("image"), "");
     }
-    match container
-        .termination_message_policy
-        .as_deref()
-        .unwrap_or_default()
-    {
+    match container.termination_message_policy.as_deref().unwrap_or_default() {
         "File" | "FallbackToLogsOnError" => {}
         "" => errors.required(&path.child("terminationMessagePolicy"), ""),
-        other => errors.not_supported(
-            &path.child("terminationMessagePolicy"),
-            other,
-            &["File", "FallbackToLogsOnError"],
-        ),
+        other => {
+            errors.not_supported(&path.child("terminationMessagePolicy"), other, &["File", "FallbackToLogsOnError"])
+        }
     }
-    container_ports(
-        container.ports.as_deref().unwrap_or_default(),
-        &path.child("ports"),
-        errors,
-    );
+    container_ports(container.ports.as_deref().unwrap_or_default(), &path.child("ports"), errors);
     for (i, env) in container.env.iter().flatten().enumerate() {
         let path = path.child("env").index(i).child("name");
         if env.name.is_empty() {
             errors.required(&path, "");
-        } else if env
-            .name
-            .chars()
-            .any(|c| !c.is_ascii() || c.is_ascii_control() || c == '=')
-        {
+        } else if env.name.chars().any(|c| !c.is_ascii() || c.is_ascii_control() || c == '=') {
             errors.invalid(
                 &path,
                 &env.name,
@@ -347,21 +275,13 @@ fn container_common(
             errors.required(&path.child("mountPath"), "");
         }
         if !mount_paths.insert(mount.mount_path.as_str()) {
-            errors.invalid(
-                &path.child("mountPath"),
-                &mount.mount_path,
-                "must be unique",
-            );
+            errors.invalid(&path.child("mountPath"), &mount.mount_path, "must be unique");
         }
     }
     match container.image_pull_policy.as_deref().unwrap_or_default() {
         "Always" | "IfNotPresent" | "Never" => {}
         "" => errors.required(&path.child("imagePullPolicy"), ""),
-        other => errors.not_supported(
-            &path.child("imagePullPolicy"),
-            other,
-            &["Always", "IfNotPresent", "Never"],
-        ),
+        other => errors.not_supported(&path.child("imagePullPolicy"), other, &["Always", "IfNotPresent", "Never"]),
     }
 }
 
@@ -438,12 +358,7 @@ fn host_network_ports(spec: &PodSpec, of: SpecOf, path: &Path, errors: &mut Erro
             let host_port = port.host_port.unwrap_or_default();
             if (of == SpecOf::Pod || host_port != 0) && host_port != port.container_port {
                 errors.invalid(
-                    &path
-                        .child("containers")
-                        .index(i)
-                        .child("ports")
-                        .index(j)
-                        .child("hostPort"),
+                    &path.child("containers").index(i).child("ports").index(j).child("hostPort"),
                     host_port,
                     "must match `containerPort` when `hostNetwork` is true",
                 );
@@ -496,20 +411,9 @@ enum Action<'a> {
 /// `validateProbe`.
 fn probe(probe: &Probe, grace_period: Option<i64>, path: &Path, errors: &mut ErrorList) {
     let actions = [
-        probe.exec.as_ref().map(|e| {
-            (
-                "exec",
-                Action::Exec(e.command.as_ref().is_some_and(|c| !c.is_empty())),
-            )
-        }),
-        probe
-            .http_get
-            .as_ref()
-            .map(|h| ("httpGet", Action::HttpGet(h))),
-        probe
-            .tcp_socket
-            .as_ref()
-            .map(|t| ("tcpSocket", Action::TcpSocket(&t.port))),
+        probe.exec.as_ref().map(|e| ("exec", Action::Exec(e.command.as_ref().is_some_and(|c| !c.is_empty())))),
+        probe.http_get.as_ref().map(|h| ("httpGet", Action::HttpGet(h))),
+        probe.tcp_socket.as_ref().map(|t| ("tcpSocket", Action::TcpSocket(&t.port))),
         probe.grpc.as_ref().map(|g| ("grpc", Action::Grpc(g.port))),
     ];
     handler(actions.into_iter().flatten(), grace_period, path, errors);
@@ -521,45 +425,21 @@ fn probe(probe: &Probe, grace_period: Option<i64>, path: &Path, errors: &mut Err
         ("failureThreshold", probe.failure_threshold),
     ];
     for (field, value) in timings {
-        meta::nonnegative(
-            i64::from(value.unwrap_or_default()),
-            &path.child(field),
-            errors,
-        );
+        meta::nonnegative(i64::from(value.unwrap_or_default()), &path.child(field), errors);
     }
     if let Some(seconds) = probe.termination_grace_period_seconds.filter(|s| *s <= 0) {
-        errors.invalid(
-            &path.child("terminationGracePeriodSeconds"),
-            seconds,
-            "must be greater than 0",
-        );
+        errors.invalid(&path.child("terminationGracePeriodSeconds"), seconds, "must be greater than 0");
     }
 }
 
 /// A `postStart` or `preStop` hook.
-fn lifecycle_handler(
-    hook: Option<&LifecycleHandler>,
-    grace_period: Option<i64>,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+fn lifecycle_handler(hook: Option<&LifecycleHandler>, grace_period: Option<i64>, path: &Path, errors: &mut ErrorList) {
     let Some(hook) = hook else { return };
     let actions = [
-        hook.exec.as_ref().map(|e| {
-            (
-                "exec",
-                Action::Exec(e.command.as_ref().is_some_and(|c| !c.is_empty())),
-            )
-        }),
-        hook.http_get
-            .as_ref()
-            .map(|h| ("httpGet", Action::HttpGet(h))),
-        hook.tcp_socket
-            .as_ref()
-            .map(|t| ("tcpSocket", Action::TcpSocket(&t.port))),
-        hook.sleep
-            .as_ref()
-            .map(|s| ("sleep", Action::Sleep(s.seconds))),
+        hook.exec.as_ref().map(|e| ("exec", Action::Exec(e.command.as_ref().is_some_and(|c| !c.is_empty())))),
+        hook.http_get.as_ref().map(|h| ("httpGet", Action::HttpGet(h))),
+        hook.tcp_socket.as_ref().map(|t| ("tcpSocket", Action::TcpSocket(&t.port))),
+        hook.sleep.as_ref().map(|s| ("sleep", Action::Sleep(s.seconds))),
     ];
     handler(actions.into_iter().flatten(), grace_period, path, errors);
 }
@@ -587,9 +467,7 @@ fn handler<'a>(
             }
             Action::HttpGet(http) => http_get(http, &path, errors),
             Action::TcpSocket(port) => port_num_or_name(port, &path.child("port"), errors),
-            Action::Grpc(port) => {
-                port_num_or_name(&IntOrString::Int(port), &path.child("port"), errors)
-            }
+            Action::Grpc(port) => port_num_or_name(&IntOrString::Int(port), &path.child("port"), errors),
             Action::Sleep(seconds) => {
                 if let Some(grace) = grace_period.filter(|g| seconds < 0 || seconds > *g) {
                     errors.invalid(
@@ -617,11 +495,7 @@ fn http_get(http: &HTTPGetAction, path: &Path, errors: &mut ErrorList) {
         errors.not_supported(&path.child("scheme"), scheme, &["HTTP", "HTTPS"]);
     }
     for header in http.http_headers.iter().flatten() {
-        errors.invalid_each(
-            &path.child("httpHeaders"),
-            &header.name,
-            content::http_header_name(&header.name),
-        );
+        errors.invalid_each(&path.child("httpHeaders"), &header.name, content::http_header_name(&header.name));
     }
 }
 
@@ -633,9 +507,7 @@ const MAX_SEARCH_CHARS: usize = 2048;
 /// `validatePodDNSConfig`, with the relaxed search-domain rule (underscores allowed, `.` alone allowed) that is on
 /// by default since Kubernetes 1.33.
 fn dns_config(config: Option<&PodDNSConfig>, policy: &str, path: &Path, errors: &mut ErrorList) {
-    let nameservers = config
-        .and_then(|c| c.nameservers.as_deref())
-        .unwrap_or_default();
+    let nameservers = config.and_then(|c| c.nameservers.as_deref()).unwrap_or_default();
     if policy == "None" {
         let Some(_) = config else {
             return errors.required(path, "must provide `dnsConfig` when `dnsPolicy` is None");
@@ -673,9 +545,7 @@ fn dns_config(config: Option<&PodDNSConfig>, policy: &str, path: &Path, errors: 
         errors.invalid(
             &path.child("searches"),
             searches_value(),
-            &format!(
-                "must not have more than {MAX_SEARCH_CHARS} characters (including spaces) in the search list"
-            ),
+            &format!("must not have more than {MAX_SEARCH_CHARS} characters (including spaces) in the search list"),
         );
     }
     for (i, search) in searches.iter().enumerate() {

@@ -37,9 +37,7 @@ pub(crate) fn service(service: &Service, config: &ValidationConfig, errors: &mut
             return;
         }
     }
-    if matches!(type_, "NodePort" | "LoadBalancer")
-        && !node_ports_allocate(spec, type_, config, errors)
-    {
+    if matches!(type_, "NodePort" | "LoadBalancer") && !node_ports_allocate(spec, type_, config, errors) {
         return;
     }
 
@@ -79,11 +77,7 @@ fn validate_spec(spec: &ServiceSpec, type_: &str, errors: &mut ErrorList) {
             if cname.is_empty() {
                 errors.required(&path.child("externalName"), "");
             } else {
-                errors.invalid_each(
-                    &path.child("externalName"),
-                    cname,
-                    content::dns1123_subdomain(cname),
-                );
+                errors.invalid_each(&path.child("externalName"), cname, content::dns1123_subdomain(cname));
             }
         }
         _ => {}
@@ -91,13 +85,7 @@ fn validate_spec(spec: &ServiceSpec, type_: &str, errors: &mut ErrorList) {
 
     let mut names = HashSet::new();
     for (i, port) in ports.iter().enumerate() {
-        service_port(
-            port,
-            ports.len() > 1,
-            &mut names,
-            &path.child("ports").index(i),
-            errors,
-        );
+        service_port(port, ports.len() > 1, &mut names, &path.child("ports").index(i), errors);
     }
 
     meta::labels(spec.selector.as_ref(), &path.child("selector"), errors);
@@ -107,10 +95,7 @@ fn validate_spec(spec: &ServiceSpec, type_: &str, errors: &mut ErrorList) {
         "ClientIP" => client_ip_affinity(spec, &path.child("sessionAffinityConfig"), errors),
         "None" => {
             if spec.session_affinity_config.is_some() {
-                errors.forbidden(
-                    &path.child("sessionAffinityConfig"),
-                    "must not be set when session affinity is None",
-                );
+                errors.forbidden(&path.child("sessionAffinityConfig"), "must not be set when session affinity is None");
             }
         }
         other => errors.not_supported(&path.child("sessionAffinity"), other, &["ClientIP", "None"]),
@@ -132,11 +117,9 @@ fn validate_spec(spec: &ServiceSpec, type_: &str, errors: &mut ErrorList) {
     match type_ {
         "" => errors.required(&path.child("type"), ""),
         "ClusterIP" | "ExternalName" | "LoadBalancer" | "NodePort" => {}
-        other => errors.not_supported(
-            &path.child("type"),
-            other,
-            &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"],
-        ),
+        other => {
+            errors.not_supported(&path.child("type"), other, &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"])
+        }
     }
 
     if type_ == "ClusterIP" {
@@ -178,17 +161,9 @@ fn service_port(
         p if PROTOCOLS.contains(&p) => {}
         p => errors.not_supported(&path.child("protocol"), p, &PROTOCOLS),
     }
-    port_num_or_name(
-        port.target_port.as_ref().unwrap_or(&IntOrString::Int(0)),
-        &path.child("targetPort"),
-        errors,
-    );
+    port_num_or_name(port.target_port.as_ref().unwrap_or(&IntOrString::Int(0)), &path.child("targetPort"), errors);
     if let Some(app_protocol) = &port.app_protocol {
-        errors.invalid_each(
-            &path.child("appProtocol"),
-            app_protocol,
-            content::qualified_name(app_protocol),
-        );
+        errors.invalid_each(&path.child("appProtocol"), app_protocol, content::qualified_name(app_protocol));
     }
 }
 
@@ -239,11 +214,7 @@ pub(crate) fn non_special_ip(value: &str, ip: IpAddr, path: &Path, errors: &mut 
         errors.invalid(path, value, &format!("may not be unspecified ({value})"));
     }
     if ip.is_loopback() {
-        errors.invalid(
-            path,
-            value,
-            "may not be in the loopback range (127.0.0.0/8, ::1/128)",
-        );
+        errors.invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
     }
     let (link_local, link_local_multicast) = match ip {
         IpAddr::V4(v4) => {
@@ -256,18 +227,10 @@ pub(crate) fn non_special_ip(value: &str, ip: IpAddr, path: &Path, errors: &mut 
         }
     };
     if link_local {
-        errors.invalid(
-            path,
-            value,
-            "may not be in the link-local range (169.254.0.0/16, fe80::/10)",
-        );
+        errors.invalid(path, value, "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
     }
     if link_local_multicast {
-        errors.invalid(
-            path,
-            value,
-            "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)",
-        );
+        errors.invalid(path, value, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
     }
 }
 
@@ -293,11 +256,7 @@ fn cluster_ips_related_fields(spec: &ServiceSpec, errors: &mut ErrorList) {
             Some(_) => {}
         }
     } else if !cluster_ips.is_empty() {
-        errors.invalid(
-            &ips_path,
-            ips_value(),
-            "must be empty when `clusterIP` is not specified",
-        );
+        errors.invalid(&ips_path, ips_value(), "must be empty when `clusterIP` is not specified");
     }
 
     let families = spec.ip_families.as_deref().unwrap_or_default();
@@ -312,10 +271,7 @@ fn cluster_ips_related_fields(spec: &ServiceSpec, errors: &mut ErrorList) {
         }
     }
     let policy = spec.ip_family_policy.as_deref().unwrap_or("SingleStack");
-    if !matches!(
-        policy,
-        "SingleStack" | "PreferDualStack" | "RequireDualStack"
-    ) {
+    if !matches!(policy, "SingleStack" | "PreferDualStack" | "RequireDualStack") {
         errors.not_supported(
             &path.child("ipFamilyPolicy"),
             policy,
@@ -329,11 +285,7 @@ fn cluster_ips_related_fields(spec: &ServiceSpec, errors: &mut ErrorList) {
         if i == 0 && ip == "None" {
             if cluster_ips.len() > 1 {
                 invalid = true;
-                errors.invalid(
-                    &ips_path,
-                    ips_value(),
-                    "'None' must be the first and only value",
-                );
+                errors.invalid(&ips_path, ips_value(), "'None' must be the first and only value");
             }
             continue;
         }
@@ -354,11 +306,7 @@ fn cluster_ips_related_fields(spec: &ServiceSpec, errors: &mut ErrorList) {
     // `IsDualStackIPStrings`: several IPs must include both families.
     let dual_stack = parsed.iter().any(IpAddr::is_ipv4) && parsed.iter().any(IpAddr::is_ipv6);
     if parsed.len() > 1 && !dual_stack {
-        errors.invalid(
-            &ips_path,
-            ips_value(),
-            "may specify no more than one IP for each IP family",
-        );
+        errors.invalid(&ips_path, ips_value(), "may specify no more than one IP for each IP family");
     }
     if !is_headless(spec) {
         let typed = cluster_ips.iter().zip(&parsed).zip(families);
@@ -403,12 +351,7 @@ fn family_policy(spec: &ServiceSpec, errors: &mut ErrorList) {
 /// `--service-node-port-range` and not taken by another port of the same Service (ports with the same number,
 /// say TCP and UDP 53, share one). Returns false when it refused the Service, with the first port it could not
 /// allocate, which is all the allocator reports.
-fn node_ports_allocate(
-    spec: &ServiceSpec,
-    type_: &str,
-    config: &ValidationConfig,
-    errors: &mut ErrorList,
-) -> bool {
+fn node_ports_allocate(spec: &ServiceSpec, type_: &str, config: &ValidationConfig, errors: &mut ErrorList) -> bool {
     let ports = spec.ports.as_deref().unwrap_or_default();
     let allocate_all = type_ == "NodePort" || spec.allocate_load_balancer_node_ports == Some(true);
     let range = &config.node_port_range;
@@ -424,10 +367,7 @@ fn node_ports_allocate(
             Some(_) => node_port,
             None => {
                 // The first node port asked for by any port with this number.
-                let asked = ports
-                    .iter()
-                    .filter(|p| p.port == port.port)
-                    .find_map(|p| p.node_port.filter(|n| *n != 0));
+                let asked = ports.iter().filter(|p| p.port == port.port).find_map(|p| p.node_port.filter(|n| *n != 0));
                 match asked {
                     Some(asked) => asked,
                     None => {
@@ -489,10 +429,7 @@ fn duplicate_ports(ports: &[ServicePort], path: &Path, errors: &mut ErrorList) {
 /// `loadBalancerSourceRanges`, `allocateLoadBalancerNodePorts` and `loadBalancerClass`, all LoadBalancer-only.
 fn load_balancer_fields(spec: &ServiceSpec, type_: &str, path: &Path, errors: &mut ErrorList) {
     let lb_only = "may only be used when `type` is 'LoadBalancer'";
-    let ranges = spec
-        .load_balancer_source_ranges
-        .as_deref()
-        .unwrap_or_default();
+    let ranges = spec.load_balancer_source_ranges.as_deref().unwrap_or_default();
     if !ranges.is_empty() {
         // The capital L is kube-apiserver's, kept for compatibility since the field moved from an annotation.
         let ranges_path = path.child("LoadBalancerSourceRanges");
@@ -515,11 +452,7 @@ fn load_balancer_fields(spec: &ServiceSpec, type_: &str, path: &Path, errors: &m
     }
     if let Some(class) = &spec.load_balancer_class {
         if type_ == "LoadBalancer" {
-            errors.invalid_each(
-                &path.child("loadBalancerClass"),
-                class,
-                content::qualified_name(class),
-            );
+            errors.invalid_each(&path.child("loadBalancerClass"), class, content::qualified_name(class));
         } else {
             errors.forbidden(&path.child("loadBalancerClass"), lb_only);
         }
@@ -527,26 +460,17 @@ fn load_balancer_fields(spec: &ServiceSpec, type_: &str, path: &Path, errors: &m
 }
 
 /// The message of `IsValidCIDR`.
-pub(crate) const CIDR_MESSAGE: &str =
-    "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+pub(crate) const CIDR_MESSAGE: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 
 /// `externalTrafficPolicy`, `healthCheckNodePort`, `internalTrafficPolicy` and `trafficDistribution`.
 fn traffic_policies(spec: &ServiceSpec, type_: &str, path: &Path, errors: &mut ErrorList) {
-    let external_ips = spec
-        .external_ips
-        .as_ref()
-        .is_some_and(|ips| !ips.is_empty());
-    let externally_accessible =
-        matches!(type_, "LoadBalancer" | "NodePort") || (type_ == "ClusterIP" && external_ips);
+    let external_ips = spec.external_ips.as_ref().is_some_and(|ips| !ips.is_empty());
+    let externally_accessible = matches!(type_, "LoadBalancer" | "NodePort") || (type_ == "ClusterIP" && external_ips);
     let external_policy = spec.external_traffic_policy.as_deref().unwrap_or_default();
     let policy_path = path.child("externalTrafficPolicy");
     if !externally_accessible {
         if !external_policy.is_empty() {
-            errors.invalid(
-                &policy_path,
-                external_policy,
-                "may only be set for externally-accessible services",
-            );
+            errors.invalid(&policy_path, external_policy, "may only be set for externally-accessible services");
         }
     } else {
         match external_policy {
@@ -566,26 +490,18 @@ fn traffic_policies(spec: &ServiceSpec, type_: &str, path: &Path, errors: &mut E
             "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
         );
     } else if needs_health_check && health_check_port != 0 {
-        errors_for_port_num(
-            health_check_port,
-            &path.child("healthCheckNodePort"),
-            errors,
-        );
+        errors_for_port_num(health_check_port, &path.child("healthCheckNodePort"), errors);
     }
 
     let internal_path = path.child("internalTrafficPolicy");
     match spec.internal_traffic_policy.as_deref() {
-        None if matches!(type_, "NodePort" | "LoadBalancer" | "ClusterIP") => {
-            errors.required(&internal_path, "")
-        }
+        None if matches!(type_, "NodePort" | "LoadBalancer" | "ClusterIP") => errors.required(&internal_path, ""),
         None | Some("Cluster" | "Local") => {}
         Some(other) => errors.not_supported(&internal_path, other, &["Cluster", "Local"]),
     }
     match spec.traffic_distribution.as_deref() {
         None | Some("PreferClose") => {}
-        Some(other) => {
-            errors.not_supported(&path.child("trafficDistribution"), other, &["PreferClose"])
-        }
+        Some(other) => errors.not_supported(&path.child("trafficDistribution"), other, &["PreferClose"]),
     }
 }
 

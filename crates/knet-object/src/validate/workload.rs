@@ -11,8 +11,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
-    DaemonSet, Deployment, DeploymentSpec, DeploymentStrategy, ReplicaSet, ReplicaSetSpec,
-    StatefulSet, StatefulSetSpec,
+    DaemonSet, Deployment, DeploymentSpec, DeploymentStrategy, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
 };
 use k8s_openapi::api::batch::v1::{CronJob, JobSpec};
 use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
@@ -66,11 +65,7 @@ fn controller_selector(
         }
     }
     if !meta::converts(selector) {
-        errors.invalid(
-            &selector_path,
-            meta::selector_value(selector),
-            controller.unconvertible,
-        );
+        errors.invalid(&selector_path, meta::selector_value(selector), controller.unconvertible);
         return;
     }
     let template_path = path.child("template");
@@ -83,11 +78,7 @@ fn controller_selector(
     controller_template(template, controller, &template_path, errors);
 }
 
-fn selector_mismatch(
-    labels: Option<&BTreeMap<String, String>>,
-    template_path: &Path,
-    errors: &mut ErrorList,
-) {
+fn selector_mismatch(labels: Option<&BTreeMap<String, String>>, template_path: &Path, errors: &mut ErrorList) {
     errors.invalid(
         &template_path.child("metadata").child("labels"),
         Raw(go::string_map(labels)),
@@ -104,31 +95,17 @@ fn template(template: &PodTemplateSpec, path: &Path, errors: &mut ErrorList) {
 }
 
 /// A long-running controller's template: also `restartPolicy: Always` and no deadline.
-fn controller_template(
-    template: &PodTemplateSpec,
-    controller: &Controller,
-    path: &Path,
-    errors: &mut ErrorList,
-) {
+fn controller_template(template: &PodTemplateSpec, controller: &Controller, path: &Path, errors: &mut ErrorList) {
     self::template(template, path, errors);
     let spec = template.spec.as_ref();
-    let restart_policy = spec
-        .and_then(|s| s.restart_policy.as_deref())
-        .unwrap_or_default();
+    let restart_policy = spec.and_then(|s| s.restart_policy.as_deref()).unwrap_or_default();
     if restart_policy != "Always" {
-        errors.not_supported(
-            &path.child("spec").child("restartPolicy"),
-            restart_policy,
-            &["Always"],
-        );
+        errors.not_supported(&path.child("spec").child("restartPolicy"), restart_policy, &["Always"]);
     }
     if spec.is_some_and(|s| s.active_deadline_seconds.is_some()) {
         errors.forbidden(
             &path.child("spec").child("activeDeadlineSeconds"),
-            &format!(
-                "activeDeadlineSeconds in {} is not Supported",
-                controller.kind
-            ),
+            &format!("activeDeadlineSeconds in {} is not Supported", controller.kind),
         );
     }
 }
@@ -146,31 +123,19 @@ pub(crate) fn deployment(deployment: &Deployment, errors: &mut ErrorList) {
     let spec = deployment.spec.as_ref().unwrap_or(&default_spec);
     let path = Path::root("spec");
     nonnegative_opt(spec.replicas, &path.child("replicas"), errors);
-    let controller = Controller {
-        noun: "deployment",
-        unconvertible: "invalid label selector",
-        kind: "ReplicaSet",
-    };
+    let controller = Controller { noun: "deployment", unconvertible: "invalid label selector", kind: "ReplicaSet" };
     controller_selector(&spec.selector, &spec.template, &controller, &path, errors);
     if let Some(strategy) = &spec.strategy {
         deployment_strategy(strategy, &path.child("strategy"), errors);
     }
     let min_ready = spec.min_ready_seconds.unwrap_or_default();
     meta::nonnegative(i64::from(min_ready), &path.child("minReadySeconds"), errors);
-    nonnegative_opt(
-        spec.revision_history_limit,
-        &path.child("revisionHistoryLimit"),
-        errors,
-    );
+    nonnegative_opt(spec.revision_history_limit, &path.child("revisionHistoryLimit"), errors);
     if let Some(deadline) = spec.progress_deadline_seconds {
         let deadline_path = path.child("progressDeadlineSeconds");
         meta::nonnegative(i64::from(deadline), &deadline_path, errors);
         if deadline <= min_ready {
-            errors.invalid(
-                &deadline_path,
-                deadline,
-                "must be greater than minReadySeconds",
-            );
+            errors.invalid(&deadline_path, deadline, "must be greater than minReadySeconds");
         }
     }
 }
@@ -180,18 +145,13 @@ fn deployment_strategy(strategy: &DeploymentStrategy, path: &Path, errors: &mut 
     match strategy.type_.as_deref().unwrap_or_default() {
         "Recreate" => {
             if strategy.rolling_update.is_some() {
-                errors.forbidden(
-                    &path.child("rollingUpdate"),
-                    "may not be specified when strategy `type` is 'Recreate'",
-                );
+                errors
+                    .forbidden(&path.child("rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'");
             }
         }
         "RollingUpdate" => {
             let Some(rolling) = &strategy.rolling_update else {
-                return errors.required(
-                    &path.child("rollingUpdate"),
-                    "this should be defaulted and never be nil",
-                );
+                return errors.required(&path.child("rollingUpdate"), "this should be defaulted and never be nil");
             };
             let path = path.child("rollingUpdate");
             let zero = IntOrString::Int(0);
@@ -208,11 +168,9 @@ fn deployment_strategy(strategy: &DeploymentStrategy, path: &Path, errors: &mut 
             }
             let over_100 = |s: &String| percent(s).is_some_and(|p| p > 100);
             match unavailable {
-                IntOrString::String(s) if over_100(s) => errors.invalid(
-                    &path.child("maxUnavailable"),
-                    Raw(s.clone()),
-                    "must not be greater than 100%",
-                ),
+                IntOrString::String(s) if over_100(s) => {
+                    errors.invalid(&path.child("maxUnavailable"), Raw(s.clone()), "must not be greater than 100%")
+                }
                 _ => {}
             }
         }
@@ -225,10 +183,7 @@ fn deployment_strategy(strategy: &DeploymentStrategy, path: &Path, errors: &mut 
             };
             errors.not_supported(
                 path,
-                Raw(format!(
-                    "apps.DeploymentStrategy{{Type:{}, RollingUpdate:{rolling}}}",
-                    go::quote(other)
-                )),
+                Raw(format!("apps.DeploymentStrategy{{Type:{}, RollingUpdate:{rolling}}}", go::quote(other))),
                 &["Recreate", "RollingUpdate"],
             );
         }
@@ -274,21 +229,12 @@ fn int_or_percent(value: &IntOrString, path: &Path, errors: &mut ErrorList) {
 
 /// `ValidateReplicaSet`.
 pub(crate) fn replica_set(replica_set: &ReplicaSet, errors: &mut ErrorList) {
-    meta::object_meta(
-        &replica_set.metadata,
-        true,
-        NameFormat::DnsSubdomain,
-        errors,
-    );
+    meta::object_meta(&replica_set.metadata, true, NameFormat::DnsSubdomain, errors);
     let default_spec = ReplicaSetSpec::default();
     let spec = replica_set.spec.as_ref().unwrap_or(&default_spec);
     let path = Path::root("spec");
     nonnegative_opt(spec.replicas, &path.child("replicas"), errors);
-    nonnegative_opt(
-        spec.min_ready_seconds,
-        &path.child("minReadySeconds"),
-        errors,
-    );
+    nonnegative_opt(spec.min_ready_seconds, &path.child("minReadySeconds"), errors);
     let controller = Controller {
         // kube-apiserver says "deployment" for ReplicaSets too.
         noun: "deployment",
@@ -302,23 +248,14 @@ pub(crate) fn replica_set(replica_set: &ReplicaSet, errors: &mut ErrorList) {
 
 /// `ValidateStatefulSet`.
 pub(crate) fn stateful_set(stateful_set: &StatefulSet, errors: &mut ErrorList) {
-    meta::object_meta(
-        &stateful_set.metadata,
-        true,
-        NameFormat::DnsSubdomain,
-        errors,
-    );
+    meta::object_meta(&stateful_set.metadata, true, NameFormat::DnsSubdomain, errors);
     let default_spec = StatefulSetSpec::default();
     let spec = stateful_set.spec.as_ref().unwrap_or(&default_spec);
     let path = Path::root("spec");
     match spec.pod_management_policy.as_deref().unwrap_or_default() {
         "" => errors.required(&path.child("podManagementPolicy"), ""),
         "OrderedReady" | "Parallel" => {}
-        other => errors.not_supported(
-            &path.child("podManagementPolicy"),
-            other,
-            &["OrderedReady", "Parallel"],
-        ),
+        other => errors.not_supported(&path.child("podManagementPolicy"), other, &["OrderedReady", "Parallel"]),
     }
     let strategy = spec.update_strategy.as_ref();
     match strategy.and_then(|s| s.type_.as_deref()).unwrap_or_default() {
@@ -334,16 +271,8 @@ pub(crate) fn stateful_set(stateful_set: &StatefulSet, errors: &mut ErrorList) {
         ),
     }
     nonnegative_opt(spec.replicas, &path.child("replicas"), errors);
-    nonnegative_opt(
-        spec.min_ready_seconds,
-        &path.child("minReadySeconds"),
-        errors,
-    );
-    let controller = Controller {
-        noun: "statefulset",
-        unconvertible: "",
-        kind: "StatefulSet",
-    };
+    nonnegative_opt(spec.min_ready_seconds, &path.child("minReadySeconds"), errors);
+    let controller = Controller { noun: "statefulset", unconvertible: "", kind: "StatefulSet" };
     controller_selector(&spec.selector, &spec.template, &controller, &path, errors);
 }
 
@@ -356,11 +285,7 @@ pub(crate) fn daemon_set(daemon_set: &DaemonSet, errors: &mut ErrorList) {
     let path = Path::root("spec");
     let selector = &spec.selector;
     meta::label_selector(selector, &path.child("selector"), errors);
-    let labels = spec
-        .template
-        .metadata
-        .as_ref()
-        .and_then(|m| m.labels.as_ref());
+    let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
     let converts = meta::converts(selector);
     if converts && (meta::is_unset(selector) || !meta::matches(selector, labels)) {
         selector_mismatch(labels, &path.child("template"), errors);
@@ -372,17 +297,9 @@ pub(crate) fn daemon_set(daemon_set: &DaemonSet, errors: &mut ErrorList) {
             "empty selector is invalid for daemonset",
         );
     }
-    let controller = Controller {
-        noun: "daemonset",
-        unconvertible: "",
-        kind: "DaemonSet",
-    };
+    let controller = Controller { noun: "daemonset", unconvertible: "", kind: "DaemonSet" };
     controller_template(&spec.template, &controller, &path.child("template"), errors);
-    nonnegative_opt(
-        spec.min_ready_seconds,
-        &path.child("minReadySeconds"),
-        errors,
-    );
+    nonnegative_opt(spec.min_ready_seconds, &path.child("minReadySeconds"), errors);
 }
 
 /// `ValidateJob`. The selector is generated by the API server unless `manualSelector` is set, so it is only
@@ -397,11 +314,7 @@ pub(crate) fn job(job: &k8s_openapi::api::batch::v1::Job, errors: &mut ErrorList
             None => errors.required(&path.child("selector"), ""),
             Some(selector) => {
                 meta::label_selector(selector, &path.child("selector"), errors);
-                let labels = spec
-                    .template
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.labels.as_ref());
+                let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
                 if meta::converts(selector) && !meta::matches(selector, labels) {
                     selector_mismatch(labels, &path.child("template"), errors);
                 }
@@ -419,28 +332,15 @@ fn job_spec(spec: &JobSpec, path: &Path, errors: &mut ErrorList) {
         meta::nonnegative(deadline, &path.child("activeDeadlineSeconds"), errors);
     }
     nonnegative_opt(spec.backoff_limit, &path.child("backoffLimit"), errors);
-    nonnegative_opt(
-        spec.ttl_seconds_after_finished,
-        &path.child("ttlSecondsAfterFinished"),
-        errors,
-    );
+    nonnegative_opt(spec.ttl_seconds_after_finished, &path.child("ttlSecondsAfterFinished"), errors);
     match spec.completion_mode.as_deref() {
         None | Some("NonIndexed" | "Indexed") => {}
-        Some(mode) => errors.not_supported(
-            &path.child("completionMode"),
-            mode,
-            &["NonIndexed", "Indexed"],
-        ),
+        Some(mode) => errors.not_supported(&path.child("completionMode"), mode, &["NonIndexed", "Indexed"]),
     }
     let template_path = path.child("template");
     template(&spec.template, &template_path, errors);
     // An unset restart policy was defaulted to Always, which a Job cannot use; both get the same message.
-    let restart_policy = spec
-        .template
-        .spec
-        .as_ref()
-        .and_then(|s| s.restart_policy.as_deref())
-        .unwrap_or_default();
+    let restart_policy = spec.template.spec.as_ref().and_then(|s| s.restart_policy.as_deref()).unwrap_or_default();
     let restart_path = template_path.child("spec").child("restartPolicy");
     match restart_policy {
         "" | "Always" => errors.required(&restart_path, "valid values: \"OnFailure\", \"Never\""),
@@ -455,11 +355,7 @@ pub(crate) fn cron_job(cron_job: &CronJob, errors: &mut ErrorList) {
     // Jobs are named `<cronjob>-<11 characters>`, and that must stay a DNS label.
     let name = cron_job.metadata.name.as_deref().unwrap_or_default();
     if name.len() > 52 {
-        errors.invalid(
-            &Path::root("metadata").child("name"),
-            name,
-            "must be no more than 52 characters",
-        );
+        errors.invalid(&Path::root("metadata").child("name"), name, "must be no more than 52 characters");
     }
     let default_spec = Default::default();
     let spec = cron_job.spec.as_ref().unwrap_or(&default_spec);
@@ -469,11 +365,7 @@ pub(crate) fn cron_job(cron_job: &CronJob, errors: &mut ErrorList) {
     }
     match spec.concurrency_policy.as_deref() {
         None | Some("Allow" | "Forbid" | "Replace") => {}
-        Some(policy) => errors.not_supported(
-            &path.child("concurrencyPolicy"),
-            policy,
-            &["Allow", "Forbid", "Replace"],
-        ),
+        Some(policy) => errors.not_supported(&path.child("concurrencyPolicy"), policy, &["Allow", "Forbid", "Replace"]),
     }
     if let Some(deadline) = spec.starting_deadline_seconds {
         meta::nonnegative(deadline, &path.child("startingDeadlineSeconds"), errors);
@@ -485,27 +377,11 @@ pub(crate) fn cron_job(cron_job: &CronJob, errors: &mut ErrorList) {
     let job_spec_path = job_path.child("spec");
     job_spec(job, &job_spec_path, errors);
     if job.selector.is_some() {
-        errors.invalid(
-            &job_spec_path.child("selector"),
-            Raw("\"\"".to_owned()),
-            "`selector` will be auto-generated",
-        );
+        errors.invalid(&job_spec_path.child("selector"), Raw("\"\"".to_owned()), "`selector` will be auto-generated");
     }
     if job.manual_selector == Some(true) {
-        errors.not_supported(
-            &job_spec_path.child("manualSelector"),
-            Raw("true".to_owned()),
-            &["nil", "false"],
-        );
+        errors.not_supported(&job_spec_path.child("manualSelector"), Raw("true".to_owned()), &["nil", "false"]);
     }
-    nonnegative_opt(
-        spec.successful_jobs_history_limit,
-        &path.child("successfulJobsHistoryLimit"),
-        errors,
-    );
-    nonnegative_opt(
-        spec.failed_jobs_history_limit,
-        &path.child("failedJobsHistoryLimit"),
-        errors,
-    );
+    nonnegative_opt(spec.successful_jobs_history_limit, &path.child("successfulJobsHistoryLimit"), errors);
+    nonnegative_opt(spec.failed_jobs_history_limit, &path.child("failedJobsHistoryLimit"), errors);
 }

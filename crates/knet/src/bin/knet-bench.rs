@@ -22,28 +22,14 @@ fn peak_rss_mib() -> f64 {
 /// The per-pair reference: evaluate sampled pod pairs one by one, extrapolated to all pairs.
 fn pairwise_estimate(cluster: &Cluster, samples: usize) -> Duration {
     let n = cluster.pods.len();
-    let labels: Vec<_> = cluster
-        .pods
-        .iter()
-        .map(|p| cluster.namespace_labels(&p.namespace))
-        .collect();
+    let labels: Vec<_> = cluster.pods.iter().map(|p| cluster.namespace_labels(&p.namespace)).collect();
     let start = Instant::now();
     let mut allowed = 0usize;
     for k in 0..samples {
         let (s, d) = ((k * 7919) % n, (k * 104_729 + 13) % n);
         let (s, d) = (knet_model::PodId(s), knet_model::PodId(d));
-        let egress = allowed_connections(
-            cluster,
-            Direction::Egress,
-            s,
-            &remote_pod(cluster, d, &labels[d.0]),
-        );
-        let ingress = allowed_connections(
-            cluster,
-            Direction::Ingress,
-            d,
-            &remote_pod(cluster, s, &labels[s.0]),
-        );
+        let egress = allowed_connections(cluster, Direction::Egress, s, &remote_pod(cluster, d, &labels[d.0]));
+        let ingress = allowed_connections(cluster, Direction::Ingress, d, &remote_pod(cluster, s, &labels[s.0]));
         allowed += usize::from(!egress.intersection(&ingress).is_empty());
     }
     std::hint::black_box(allowed);
@@ -53,13 +39,7 @@ fn pairwise_estimate(cluster: &Cluster, samples: usize) -> Duration {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let sizes: Vec<(usize, usize)> = if args.is_empty() {
-        vec![
-            (100, 20),
-            (1000, 200),
-            (5000, 1000),
-            (10000, 1000),
-            (20000, 2000),
-        ]
+        vec![(100, 20), (1000, 200), (5000, 1000), (10000, 1000), (20000, 2000)]
     } else {
         args.iter()
             .filter_map(|a| a.split_once('x'))
@@ -71,29 +51,19 @@ fn main() {
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (workloads, policies) in sizes {
-        let text = generate(Shape {
-            workloads,
-            policies,
-        });
+        let text = generate(Shape { workloads, policies });
         let start = Instant::now();
         let input = Input::admit(knet_object::load_str("generated", &text), "default");
-        let cluster = Cluster::build(
-            ClusterConfig {
-                system_objects: false,
-                ..ClusterConfig::default()
-            },
-            &input.manifests,
-        );
+        let cluster =
+            Cluster::build(ClusterConfig { system_objects: false, ..ClusterConfig::default() }, &input.manifests);
         let load = start.elapsed();
         drop(text);
         let start = Instant::now();
         let matrix = Connectivity::compute(&cluster);
         let compute = start.elapsed();
         let peak = peak_rss_mib();
-        let probe = matrix.between(
-            Node::Pod(knet_model::PodId(0)),
-            Node::Pod(knet_model::PodId(cluster.pods.len() - 1)),
-        );
+        let probe =
+            matrix.between(Node::Pod(knet_model::PodId(0)), Node::Pod(knet_model::PodId(cluster.pods.len() - 1)));
         std::hint::black_box(probe);
         let reference = pairwise_estimate(&cluster, 20_000);
         println!(

@@ -73,13 +73,10 @@ fn kn0002_invalid_object_names_the_field() {
 /// The model records what it cannot compile; validation refuses all of that first, so the problem is added by hand.
 #[test]
 fn kn0003_model_problem_points_at_the_object() {
-    let yaml =
-        "apiVersion: v1\nkind: Service\nmetadata: {name: odd}\nspec: {ports: [{port: 80}]}\n";
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: odd}\nspec: {ports: [{port: 80}]}\n";
     let input = Input::admit(load_str("fixture.yaml", yaml), "default");
     let mut cluster = input.cluster(ClusterConfig::default());
-    cluster
-        .problems
-        .push("service \"default/odd\": spec.clusterIP \"10.0.0\" is not an IP address".into());
+    cluster.problems.push("service \"default/odd\": spec.clusterIP \"10.0.0\" is not an IP address".into());
     let written = AsWritten::default();
     expect![[r#"
         fixture.yaml:1  error  KN0003  Service default/odd  spec.clusterIP
@@ -87,14 +84,7 @@ fn kn0003_model_problem_points_at_the_object() {
 
         1 error, 0 warnings, 0 infos.
     "#]]
-    .assert_eq(&render_text(
-        &lint_snapshot(&cluster, &input, &written),
-        false,
-    ));
+    .assert_eq(&render_text(&lint_snapshot(&cluster, &input, &written), false));
     let clean = input.cluster(ClusterConfig::default());
-    assert!(
-        lint_snapshot(&clean, &input, &written)
-            .iter()
-            .all(|f| f.code != "KN0003")
-    );
+    assert!(lint_snapshot(&clean, &input, &written).iter().all(|f| f.code != "KN0003"));
 }

@@ -91,10 +91,8 @@ fn kn4001_kn4002_names_in_env() {
         0 errors, 1 warning, 1 info.
     "#]].assert_eq(&report(ENV));
     // ndots:1 makes `payments.example.com` go out as is first.
-    let tuned = ENV.replace(
-        "      containers:",
-        "      dnsConfig: {options: [{name: ndots, value: '1'}]}\n      containers:",
-    );
+    let tuned =
+        ENV.replace("      containers:", "      dnsConfig: {options: [{name: ndots, value: '1'}]}\n      containers:");
     assert!(!codes(&tuned).contains("KN4001"));
 }
 

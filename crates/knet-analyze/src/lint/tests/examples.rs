@@ -68,14 +68,12 @@ fn exercise_1() {
 /// `namespaceSelector: {}`, every port to every pod: cluster DNS works over UDP and TCP, so no KN2006/KN2007.
 #[test]
 fn exercise_2() {
-    expect_file!["snapshots/exercise-2.txt"]
-        .assert_eq(&lint_examples(&["exercise-1", "exercise-2"]));
+    expect_file!["snapshots/exercise-2.txt"].assert_eq(&lint_examples(&["exercise-1", "exercise-2"]));
 }
 
 #[test]
 fn exercise_3() {
-    expect_file!["snapshots/exercise-3.txt"]
-        .assert_eq(&lint_examples(&["exercise-1", "exercise-3"]));
+    expect_file!["snapshots/exercise-3.txt"].assert_eq(&lint_examples(&["exercise-1", "exercise-3"]));
 }
 
 /// Everything at once: names collide across groups (three `backend-service`s in three namespaces), as they would if

@@ -406,10 +406,7 @@ fn kn2006_dns_udp_blocked() {
     "#]].assert_eq(&report(&with_web(DENY_ALL)));
     // Both DNS protocols allowed: nothing to say.
     let fine = codes(&with_web(EGRESS_WITH_TYPES));
-    assert!(
-        !fine.contains("KN2006") && !fine.contains("KN2007"),
-        "{fine:?}"
-    );
+    assert!(!fine.contains("KN2006") && !fine.contains("KN2007"), "{fine:?}");
 }
 
 #[test]

@@ -74,41 +74,17 @@ fn with_web(documents: &[String]) -> String {
 }
 
 fn good() -> String {
-    with_web(&[ingress(
-        "shop",
-        "/",
-        "{service: {name: web, port: {name: http}}}",
-    )])
+    with_web(&[ingress("shop", "/", "{service: {name: web, port: {name: http}}}")])
 }
 
 pub(super) fn backends() -> String {
     with_web(&[
-        ingress(
-            "missing",
-            "/a",
-            "{service: {name: web-service, port: {number: 80}}}",
-        ),
+        ingress("missing", "/a", "{service: {name: web-service, port: {number: 80}}}"),
         ingress("port", "/b", "{service: {name: web, port: {number: 8080}}}"),
-        ingress(
-            "port-name",
-            "/c",
-            "{service: {name: web, port: {name: https}}}",
-        ),
-        ingress(
-            "empty",
-            "/d",
-            "{service: {name: nobody, port: {number: 80}}}",
-        ),
-        ingress(
-            "bucket",
-            "/e",
-            "{resource: {apiGroup: k8s.example.com, kind: Bucket, name: static}}",
-        ),
-        ingress(
-            "target",
-            "/f",
-            "{service: {name: web-numeric, port: {number: 8080}}}",
-        ),
+        ingress("port-name", "/c", "{service: {name: web, port: {name: https}}}"),
+        ingress("empty", "/d", "{service: {name: nobody, port: {number: 80}}}"),
+        ingress("bucket", "/e", "{resource: {apiGroup: k8s.example.com, kind: Bucket, name: static}}"),
+        ingress("target", "/f", "{service: {name: web-numeric, port: {number: 8080}}}"),
         MORE_SERVICES.to_owned(),
     ])
 }
@@ -254,10 +230,7 @@ fn kn3005_kn3008_annotations() {
 
 pub(super) fn conflict() -> String {
     let other = ingress("shop-v2", "/", "{service: {name: web, port: {number: 80}}}")
-        .replace(
-            "metadata: {name: shop-v2}",
-            "metadata: {name: shop-v2, namespace: staging}",
-        )
+        .replace("metadata: {name: shop-v2}", "metadata: {name: shop-v2, namespace: staging}")
         .replace("name: web, port", "name: web2, port");
     let staging_service = "
 apiVersion: v1
@@ -266,11 +239,7 @@ metadata: {name: web2, namespace: staging}
 spec:
   ports: [{port: 80}]
 ";
-    with_web(&[
-        ingress("shop", "/", "{service: {name: web, port: {number: 80}}}"),
-        other,
-        staging_service.to_owned(),
-    ])
+    with_web(&[ingress("shop", "/", "{service: {name: web, port: {number: 80}}}"), other, staging_service.to_owned()])
 }
 
 #[test]
@@ -319,13 +288,8 @@ metadata: {name: shop-tls}
 type: kubernetes.io/tls
 data: {tls.crt: \"\", tls.key: \"\"}
 ";
-    let fixed = format!(
-        "{}---{secret}",
-        tls().replace(
-            "  - hosts: [elsewhere.example.com]\n    secretName: shop-tls\n",
-            ""
-        )
-    );
+    let fixed =
+        format!("{}---{secret}", tls().replace("  - hosts: [elsewhere.example.com]\n    secretName: shop-tls\n", ""));
     assert!(codes(&fixed).is_empty(), "{:?}", codes(&fixed));
 }
 
@@ -334,10 +298,7 @@ pub(super) fn canary() -> String {
         "metadata: {name: shop-canary}",
         "metadata:\n  name: shop-canary\n  annotations: {nginx.ingress.kubernetes.io/canary: \"true\", nginx.ingress.kubernetes.io/canary-weight: \"10\"}",
     );
-    with_web(&[
-        ingress("shop", "/", "{service: {name: web, port: {number: 80}}}"),
-        canary,
-    ])
+    with_web(&[ingress("shop", "/", "{service: {name: web, port: {number: 80}}}"), canary])
 }
 
 #[test]

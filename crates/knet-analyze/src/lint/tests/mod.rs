@@ -54,24 +54,14 @@ fn docs_document_exactly_the_codes() {
         .filter(|code| code.starts_with("KN"))
         .collect();
     let defined: Vec<&str> = RULES.iter().map(|r| r.code).collect();
-    assert_eq!(
-        documented, defined,
-        "docs/lint.md and RULES list different codes (or in another order)"
-    );
+    assert_eq!(documented, defined, "docs/lint.md and RULES list different codes (or in another order)");
     for rule in RULES {
         let heading = format!("### {} `{}`", rule.code, rule.name);
-        assert!(
-            docs.contains(&heading),
-            "docs/lint.md lacks the heading {heading:?}"
-        );
+        assert!(docs.contains(&heading), "docs/lint.md lacks the heading {heading:?}");
         let severity = format!("Severity: {}", rule.severity);
         let section = docs.split(&heading).nth(1).unwrap_or_default();
         let section = section.split("\n### ").next().unwrap_or_default();
-        assert!(
-            section.contains(&severity),
-            "docs/lint.md: {} does not say {severity:?}",
-            rule.code
-        );
+        assert!(section.contains(&severity), "docs/lint.md: {} does not say {severity:?}", rule.code);
     }
 }
 
@@ -83,30 +73,15 @@ fn codes_are_unique_sorted_and_well_formed() {
     sorted.dedup();
     assert_eq!(codes, sorted);
     for rule in RULES {
-        assert!(
-            rule.code.len() == 6 && rule.code.starts_with("KN"),
-            "{}",
-            rule.code
-        );
-        assert!(
-            rule.code[2..].chars().all(|c| c.is_ascii_digit()),
-            "{}",
-            rule.code
-        );
-        assert!(
-            rule.summary.ends_with('.') && rule.help.ends_with('.'),
-            "{}",
-            rule.code
-        );
+        assert!(rule.code.len() == 6 && rule.code.starts_with("KN"), "{}", rule.code);
+        assert!(rule.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", rule.code);
+        assert!(rule.summary.ends_with('.') && rule.help.ends_with('.'), "{}", rule.code);
     }
 }
 
 #[test]
 fn every_code_fires_somewhere_in_the_fixtures() {
-    let mut fired: BTreeSet<&str> = fixtures::all()
-        .iter()
-        .flat_map(|yaml| codes(yaml))
-        .collect();
+    let mut fired: BTreeSet<&str> = fixtures::all().iter().flat_map(|yaml| codes(yaml)).collect();
     fired.extend(codes(admission::BROKEN));
     fired.extend(codes(admission::INVALID));
     for yaml in [
@@ -125,10 +100,6 @@ fn every_code_fires_somewhere_in_the_fixtures() {
     }
     // The model's compile problems are only reachable past validation by a hand-made snapshot (see `admission`).
     fired.insert("KN0003");
-    let missing: Vec<&str> = RULES
-        .iter()
-        .map(|r| r.code)
-        .filter(|c| !fired.contains(c))
-        .collect();
+    let missing: Vec<&str> = RULES.iter().map(|r| r.code).filter(|c| !fired.contains(c)).collect();
     assert!(missing.is_empty(), "codes no fixture triggers: {missing:?}");
 }

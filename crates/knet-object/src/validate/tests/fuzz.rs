@@ -160,10 +160,7 @@ data: {a.b: c}
 
 /// The seeds as JSON values, one per document.
 fn seeds() -> Vec<Value> {
-    SEEDS
-        .split("\n---\n")
-        .filter_map(|doc| serde_yaml::from_str::<Value>(doc).ok())
-        .collect()
+    SEEDS.split("\n---\n").filter_map(|doc| serde_yaml::from_str::<Value>(doc).ok()).collect()
 }
 
 /// JSON pointers to every leaf (scalar) of a value.

@@ -214,9 +214,7 @@ fn dns_search_limits() {
         &Default::default(),
     );
     assert!(
-        report.contains(
-            "must not have more than 2048 characters (including spaces) in the search list"
-        ),
+        report.contains("must not have more than 2048 characters (including spaces) in the search list"),
         "{report}"
     );
 }

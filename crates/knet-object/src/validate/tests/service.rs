@@ -160,9 +160,7 @@ spec:
 
 #[test]
 fn node_port_range_comes_from_the_config() {
-    let config = ValidationConfig {
-        node_port_range: 20000..=20010,
-    };
+    let config = ValidationConfig { node_port_range: 20000..=20010 };
     check_with(
         "apiVersion: v1\nkind: Service\nmetadata: {name: np}\nspec:\n  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]\n",
         &config,
