@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use knet_model::connectivity::{Connectivity, Node};
-use knet_model::ingress::RouteTable;
+use knet_model::ingress::{RouteTable, ServiceTarget};
 use knet_model::ports::{Connections, Protocol};
 use knet_model::service::{PortResolution, ServiceType};
 use knet_model::{Cluster, PodId};
@@ -350,7 +350,18 @@ fn node_port_exposure(cluster: &Cluster, matrix: &Connectivity) -> Vec<Exposure>
                     entries.push((format!("LoadBalancer {ip}:{}/{}", port.port, port.protocol), sources.clone()));
                 }
             }
-            for endpoint in service.serving_endpoints(cluster, port) {
+            let endpoints = service.serving_endpoints(cluster, port);
+            if endpoints.is_empty() {
+                for (entry, sources) in &entries {
+                    out.push(Exposure {
+                        entry: entry.clone(),
+                        via: format!("service {} ({sources})", service.qualified_name()),
+                        backend: "<none>".to_owned(),
+                        verdict: "no ready endpoint: kube-proxy rejects the connection".to_owned(),
+                    });
+                }
+            }
+            for endpoint in endpoints {
                 let Some(pod) = endpoint.pod else { continue };
                 let verdict = external_verdict(matrix, pod, port.protocol, endpoint.port);
                 for (entry, sources) in &entries {
@@ -386,7 +397,14 @@ fn ingress_exposure(cluster: &Cluster, matrix: &Connectivity, table: &RouteTable
                 entry,
                 via,
                 backend: format!("{}:{}", route.backend.name, route.backend.port),
-                verdict: "no endpoint: the ingress controller answers 503".to_owned(),
+                verdict: match &route.backend.target {
+                    ServiceTarget::NoService => "no such Service: the ingress controller answers 503".to_owned(),
+                    ServiceTarget::NoPort => {
+                        "the Service has no such port: the ingress controller answers 503".to_owned()
+                    }
+                    ServiceTarget::ExternalName { host, .. } => format!("proxied to the external name {host}"),
+                    ServiceTarget::Port { .. } => "no ready endpoint: the ingress controller answers 503".to_owned(),
+                },
             });
             continue;
         }
