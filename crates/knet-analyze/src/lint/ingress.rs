@@ -15,12 +15,14 @@ use knet_model::ingress::{
     AnnotationStatus, CLASS_ANNOTATION, ClassSource, ControllerIdentity, HostPattern, IngressRef,
     NGINX_ANNOTATION_PREFIX, Problem, RouteTable, Site,
 };
+use knet_model::policy::judge_pods;
+use knet_model::ports::Protocol;
 
 use super::rules::{
     AMBIGUOUS_DEFAULT_CLASS, AUTH_SECRET_MISSING, BACKEND_MATCHES_TARGET_PORT, CANARY_WITHOUT_MAIN,
-    DEPRECATED_INGRESS_CLASS_ANNOTATION, INGRESS_BACKEND_MISSING, INGRESS_BACKEND_NO_ENDPOINTS,
-    INGRESS_BACKEND_PORT_MISSING, INGRESS_CLASS_NOT_SERVED, INGRESS_PATH_CONFLICT, MODEL_PROBLEM,
-    NOT_A_SERVICE_BACKEND, Rule, TLS_NOT_APPLIED, TLS_SECRET_MISSING, UNKNOWN_NGINX_ANNOTATION,
+    DEPRECATED_INGRESS_CLASS_ANNOTATION, INGRESS_BACKEND_BLOCKED_BY_POLICY, INGRESS_BACKEND_MISSING,
+    INGRESS_BACKEND_NO_ENDPOINTS, INGRESS_BACKEND_PORT_MISSING, INGRESS_CLASS_NOT_SERVED, INGRESS_PATH_CONFLICT,
+    MODEL_PROBLEM, NOT_A_SERVICE_BACKEND, Rule, TLS_NOT_APPLIED, TLS_SECRET_MISSING, UNKNOWN_NGINX_ANNOTATION,
 };
 use super::{Finding, Severity, object_name};
 
@@ -29,6 +31,7 @@ pub(super) fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         return;
     }
     let knet = RouteTable::build(cluster, &ControllerIdentity::default());
+    out.extend(blocked_by_policy(cluster, &knet));
     for status in knet.ingresses() {
         if status.class.uses_deprecated_annotation() {
             let Some(ingress) = find(cluster, &status.ingress) else {
@@ -58,6 +61,56 @@ pub(super) fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     }
+}
+
+/// Routes whose backend pods' ingress policies do not admit the ingress controller on the target port: one finding
+/// per route and workload, judged by the same verdict as `knet explain`.
+fn blocked_by_policy(cluster: &Cluster, table: &RouteTable) -> Vec<Finding> {
+    let Some(controller) = cluster.ingress_controller() else { return Vec::new() };
+    let mut out = Vec::new();
+    for route in table.routes() {
+        let mut seen = Vec::new();
+        for endpoint in route.backend.endpoints() {
+            let Some(pod) = endpoint.pod else { continue };
+            if seen.contains(&(pod, endpoint.port)) {
+                continue;
+            }
+            seen.push((pod, endpoint.port));
+            let verdict = judge_pods(cluster, controller, pod, Protocol::Tcp, endpoint.port);
+            if verdict.allowed() {
+                continue;
+            }
+            let blocking = if verdict.ingress.allowed { &verdict.egress } else { &verdict.ingress };
+            let policies: Vec<String> =
+                blocking.isolating.iter().map(|id| cluster.policies[id.0].qualified_name()).collect();
+            let message = format!(
+                "ingress \"{}\" at {} {} ({}): {} does not admit the ingress controller ({}) on TCP {}: {} isolated by {}, and no rule admits the controller, so the route times out",
+                route.ingress,
+                route.host,
+                route.path,
+                route.path_type,
+                cluster.pod(pod).peer_name(),
+                cluster.pod(controller).qualified_name(),
+                endpoint.port,
+                blocking.direction.as_str().to_lowercase(),
+                policies.join(", ")
+            );
+            let finding = about(cluster, &INGRESS_BACKEND_BLOCKED_BY_POLICY, &route.ingress, message)
+                .hint(format!(
+                    "Add to the pods' ingress rules: `from: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {}}}}}}}]` with `ports: [{{protocol: TCP, port: {}}}]`; `knet explain --from {} --to {}:{}` shows the whole chain.",
+                    cluster.pod(controller).namespace,
+                    endpoint.port,
+                    cluster.pod(controller).qualified_name(),
+                    cluster.pod(pod).qualified_name(),
+                    endpoint.port
+                ));
+            out.push(match path_field(cluster, &route.ingress, &route.host, &route.path) {
+                Some(field) => finding.field(format!("{field}.backend")),
+                None => finding,
+            });
+        }
+    }
+    out
 }
 
 /// A controller that serves exactly one class (or, for `None`, the Ingresses that name no class): the class's

@@ -127,6 +127,9 @@ rules! {
     CANARY_WITHOUT_MAIN = "KN3014" "canary-without-main" Warning,
         "A canary Ingress (`nginx.ingress.kubernetes.io/canary: \"true\"`) has no main Ingress with the same host and path, so ingress-nginx drops it.",
         "Create the main Ingress for the host and path, or remove the canary annotation.";
+    INGRESS_BACKEND_BLOCKED_BY_POLICY = "KN3015" "ingress-backend-blocked-by-policy" Error,
+        "The NetworkPolicies of an Ingress backend's pods do not admit the ingress controller's pod on the target port, so the route times out (ingress-nginx answers 504).",
+        "Allow ingress from the controller: a rule with `namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}` on the target port, next to the existing rules.";
 
     SEARCH_LIST_WALK = "KN4001" "search-list-walk" Info,
         "A host name in configuration has fewer dots than ndots, so a pod's resolver tries every search domain (A and AAAA each) before the name itself.",

@@ -93,3 +93,13 @@ fn all_examples() {
     ];
     expect_file!["snapshots/all.txt"].assert_eq(&lint_examples(&groups));
 }
+
+/// The guide applies exercises 1, 2 and 3 in order on one cluster.
+#[test]
+fn exercises_in_order() {
+    expect_file!["snapshots/exercises-1-2-3.txt"].assert_eq(&lint_examples(&[
+        "exercise-1",
+        "exercise-2",
+        "exercise-3",
+    ]));
+}

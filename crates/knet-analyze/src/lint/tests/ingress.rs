@@ -312,3 +312,51 @@ fn kn3014_canary_without_main() {
     "#]].assert_eq(&report(&canary()));
     assert!(!codes(&canary().replace("path: /new", "path: /")).contains("KN3014"));
 }
+
+/// `web` behind an Ingress, isolated by a policy that admits only `app: frontend`: the controller cannot reach it.
+pub(super) fn blocked_by_policy(admit_controller: bool) -> String {
+    let admit = if admit_controller {
+        "
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+    ports: [{protocol: TCP, port: 8080}]"
+    } else {
+        ""
+    };
+    format!(
+        "{WEB}---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: site}}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: site.example
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: only-frontend}}
+spec:
+  podSelector: {{matchLabels: {{app: web}}}}
+  ingress:
+  - from: [{{podSelector: {{matchLabels: {{app: frontend}}}}}}]{admit}
+"
+    )
+}
+
+#[test]
+fn kn3015_backend_blocked_by_policy() {
+    expect![[r#"
+        fixture.yaml:22  error    KN3015  Ingress default/site                 spec.rules[0].http.paths[0].backend
+            ingress "default/site" at site.example / (Prefix): default/web[Deployment] does not admit the ingress controller (ingress-nginx/ingress-nginx-controller) on TCP 8080: ingress isolated by default/only-frontend, and no rule admits the controller, so the route times out.
+            hint: Add to the pods' ingress rules: `from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]` with `ports: [{protocol: TCP, port: 8080}]`; `knet explain --from ingress-nginx/ingress-nginx-controller --to default/web:8080` shows the whole chain.
+        fixture.yaml:33  warning  KN2002  NetworkPolicy default/only-frontend  spec.ingress[0].from[0].podSelector
+            networkpolicy "only-frontend" spec.ingress[0].from[0]: podSelector app=frontend matches no pod in namespace default in the given manifests, so this peer allows nothing here (it may match pods of the real cluster).
+
+        1 error, 1 warning, 0 infos.
+    "#]].assert_eq(&report(&blocked_by_policy(false)));
+    assert!(!codes(&blocked_by_policy(true)).contains("KN3015"));
+}

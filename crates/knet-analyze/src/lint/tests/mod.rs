@@ -92,6 +92,7 @@ fn every_code_fires_somewhere_in_the_fixtures() {
         ingress::conflict(),
         ingress::tls(),
         ingress::canary(),
+        ingress::blocked_by_policy(false),
         dns::CONFIG.to_owned(),
         dns::ENV.to_owned(),
         dns::CUSTOM_DNS.to_owned(),
