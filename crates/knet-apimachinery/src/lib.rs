@@ -5,3 +5,12 @@
 //! impure, so every answer is tested from JSON to JSON.
 
 pub mod resources;
+pub mod discovery;
+pub mod field_selector;
+pub mod negotiate;
+pub mod openapi;
+pub mod patch;
+pub mod protobuf;
+pub mod selector_text;
+pub mod status;
+pub mod table;
