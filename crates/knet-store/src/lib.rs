@@ -1,0 +1,180 @@
+//! The API server's embedded, crash-safe object store: SQLite in WAL mode, one global resourceVersion, watch history.
+//!
+//! knet's API server keeps every object it serves in one SQLite file in the state dir. This crate is that file's only
+//! owner: it knows the schema, stamps `metadata.resourceVersion`, keeps the watch history and compacts it. It knows
+//! nothing about HTTP, kinds or validation: objects are `serde_json::Value`s, addressed by an [`ObjectKey`] (the
+//! resource's path segment such as `apps/deployments` or `services`, an optional namespace, a name). The API server
+//! defaults, validates and authorises before it calls a write here.
+//!
+//! ```text
+//!  [API server] --create/update/delete--> [Store] --(one SQLite transaction)--> objects + events + revision
+//!       ^                                    |
+//!       +------------- Event (rv n) ---------+      the caller broadcasts it to its watchers
+//!  [watch ?resourceVersion=r] --events_since(r)--> history (the last `history_window` events), or Expired (410)
+//! ```
+//!
+//! # Durability
+//!
+//! The database runs in WAL mode with `synchronous=FULL`: a write method returns only after SQLite has committed the
+//! transaction and fsynced the WAL, so an acknowledged write survives a crash of the process (`kill -9`) and of the
+//! machine (power loss), and the API server may answer the client as soon as the method returns. A write that fails
+//! or is interrupted leaves nothing behind: the object row, the history row and the revision counter change in one
+//! transaction. `tests/crash.rs` kills a writing child process with SIGKILL and checks that every acknowledged write
+//! is there and every row is whole.
+//!
+//! # resourceVersion
+//!
+//! One global counter, persisted in the `revision` table, numbers every write across all resources, as etcd's
+//! revision does. Every successful write takes the next value, stores it as the string `metadata.resourceVersion`
+//! inside the object's JSON, and records it with the row. The counter only moves forward: deleting objects does not
+//! lower it, a rolled-back write does not consume a value, and a restart continues after the last committed value.
+//! Committed values are dense (every value from 1 to [`Store::current_revision`] belongs to exactly one write), which
+//! lets a broadcaster detect a missing event.
+//!
+//! # Watch history
+//!
+//! Each write appends its [`Event`] (ADDED, MODIFIED, or DELETED carrying the last state stamped with the new
+//! resourceVersion, as etcd3 reports deletes) to the `events` table in the same transaction. [`Store::events_since`]
+//! replays the events of one resource (optionally one namespace) after a resourceVersion, in order. The history keeps
+//! at least the last [`Options::history_window`] events: every [`Options::compact_every`]-th write also deletes the
+//! events older than the window, a bounded delete by primary key inside that write's transaction, so no background
+//! thread is needed. Asking for a resourceVersion older than the history answers [`Error::Expired`], which the API
+//! server turns into `410 Gone`. The history is in the database, so it survives restarts.
+//!
+//! # Notification contract
+//!
+//! The store has no threads, no async runtime and no subscribers: the API server owns notification. Writes are
+//! serialised (one writer connection behind a mutex), and each write method returns the [`Event`] it committed. Two
+//! threads that write concurrently get their events in resourceVersion order from the store, but may reach their own
+//! next line in either order; a broadcaster that needs strict order either installs a [`Store::set_commit_hook`]
+//! (called with the writer lock held, after the commit, in resourceVersion order) or reorders by resourceVersion,
+//! using density. A new watch subscribes to the broadcast first, then calls [`Store::events_since`], then skips
+//! broadcast events it already replayed: that way no event falls between the replay and the live stream.
+//!
+//! # Connections
+//!
+//! One writer connection behind a `Mutex`, so writes never contend inside SQLite and the next resourceVersion is read
+//! and written under one lock. Reads use separate connections from a small pool: in WAL mode a reader sees the last
+//! committed state without waiting for a writer that is busy fsyncing, so GET latency does not include other clients'
+//! write latency. A list reads its items and the current resourceVersion in one read transaction, so the returned
+//! resourceVersion is exactly the state the items show and a watch from it misses nothing. [`Store`] is `Send + Sync`
+//! and cloning it is cheap (an `Arc` inside); clones share the connections.
+//!
+//! A list page is read from the current state, not from a snapshot kept for the continue token: an object created
+//! behind the cursor between two pages is not returned, as when kube-apiserver's snapshot for a token has expired.
+//!
+//! The store expects to be the only writer of its file; the API server's state-dir lock ensures that. A second
+//! process writing the same file would still get unique resourceVersions (they are read inside the write
+//! transaction), but this process's [`Store::current_revision`] and notifications would not see its writes.
+
+mod error;
+mod schema;
+mod store;
+mod token;
+
+use std::fmt;
+
+use serde_json::Value;
+
+pub use error::{Error, Result};
+pub use store::{CommitHook, Store};
+
+/// Where an object lives: its resource, its namespace if the resource is namespaced, and its name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    /// The resource as the URL names it: `group/plural` for named groups (`apps/deployments`), the plural for the
+    /// core group (`services`). The store treats it as an opaque, non-empty string.
+    pub resource: String,
+    /// The namespace of a namespaced object; `None` for cluster-scoped objects. Never `Some("")`.
+    pub namespace: Option<String>,
+    /// The object's name, non-empty.
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// The key of a namespaced object.
+    pub fn namespaced(resource: impl Into<String>, namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { resource: resource.into(), namespace: Some(namespace.into()), name: name.into() }
+    }
+
+    /// The key of a cluster-scoped object.
+    pub fn cluster(resource: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { resource: resource.into(), namespace: None, name: name.into() }
+    }
+}
+
+/// `services default/backend`, `namespaces kube-system`.
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(f, "{} {}/{}", self.resource, namespace, self.name),
+            None => write!(f, "{} {}", self.resource, self.name),
+        }
+    }
+}
+
+/// What a write did, as a watch reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// The object was created.
+    Added,
+    /// The object was replaced.
+    Modified,
+    /// The object was deleted; the event carries its last state with the delete's resourceVersion.
+    Deleted,
+}
+
+impl EventKind {
+    /// The watch event type as the Kubernetes API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Added => "ADDED",
+            EventKind::Modified => "MODIFIED",
+            EventKind::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One committed write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// What the write did.
+    pub kind: EventKind,
+    /// The object written.
+    pub key: ObjectKey,
+    /// The object as stored, with `metadata.resourceVersion` set to `resource_version`; for a delete, the last
+    /// stored state with the delete's resourceVersion.
+    pub object: Value,
+    /// The resourceVersion the write took.
+    pub resource_version: u64,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    /// The objects, ordered by namespace then name (cluster-scoped objects by name).
+    pub items: Vec<Value>,
+    /// The store's revision at the time of the read: every item's resourceVersion is at most this, and a watch from
+    /// it sees every later change.
+    pub resource_version: u64,
+    /// The opaque token that continues the list after the last item, when more items remain (`continue` in the API;
+    /// the word is reserved in Rust).
+    pub continue_token: Option<String>,
+}
+
+/// Tuning of a [`Store`]; [`Options::default`] is what the API server uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// How many of the most recent events the watch history keeps at least (default 10,000). Between compactions it
+    /// holds up to `history_window + compact_every` events. Values below 1 are treated as 1.
+    pub history_window: u64,
+    /// Compact the history on every write whose resourceVersion is a multiple of this (default 1,000). Values below 1
+    /// are treated as 1.
+    pub compact_every: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { history_window: 10_000, compact_every: 1_000 }
+    }
+}
