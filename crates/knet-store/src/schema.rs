@@ -1,6 +1,7 @@
 //! The database file: connection settings (WAL, `synchronous=FULL`) and the schema, created on first open.
 //!
-//! Tables, all `WITHOUT ROWID` or keyed by the resourceVersion so that lookups go straight to the primary key:
+//! Tables (ordinary rowid tables: a `WITHOUT ROWID` table would push every object larger than about 1 KiB, most of
+//! them, into an overflow page of its own and double the file):
 //!
 //! ```text
 //! schema_version(version)                       one row: the layout of this file (SCHEMA_VERSION)
@@ -37,7 +38,7 @@ CREATE TABLE objects (
     rv INTEGER NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (resource, namespace, name)
-) WITHOUT ROWID;
+);
 CREATE TABLE events (
     rv INTEGER PRIMARY KEY,
     kind INTEGER NOT NULL,

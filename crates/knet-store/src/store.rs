@@ -155,7 +155,10 @@ impl Store {
         limit: Option<usize>,
     ) -> Result<ListPage> {
         let (after_namespace, after_name) = match continue_after {
-            Some(token) => token::decode(token).ok_or_else(|| Error::InvalidContinue { token: token.to_owned() })?,
+            // A token continues the list it came from: one from another namespace's list is refused.
+            Some(token) => token::decode(token)
+                .filter(|(after_namespace, _)| namespace.is_none_or(|namespace| namespace == after_namespace))
+                .ok_or_else(|| Error::InvalidContinue { token: token.to_owned() })?,
             None => (String::new(), String::new()),
         };
         let limit = limit.filter(|&limit| limit > 0);
@@ -174,11 +177,11 @@ impl Store {
                     let mut statement = tx
                         .prepare_cached(
                             "SELECT namespace, name, value FROM objects WHERE resource = ?1 AND namespace = ?2
-                             AND (namespace, name) > (?3, ?4) ORDER BY namespace, name LIMIT ?5",
+                             AND name > ?3 ORDER BY name LIMIT ?4",
                         )
                         .during("list")?;
                     let mut query = statement
-                        .query(rusqlite::params![resource, namespace, after_namespace, after_name, sql_limit])
+                        .query(rusqlite::params![resource, namespace, after_name, sql_limit])
                         .during("list")?;
                     while let Some(row) = query.next().during("list")? {
                         push(row).during("list")?;

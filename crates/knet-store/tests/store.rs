@@ -194,6 +194,9 @@ fn list_pages_follow_namespace_then_name() {
     assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-5".into()), ("a-team".into(), "cm-7".into())]);
     assert_eq!(rest.resource_version, 26);
 
+    let all_namespaces_token = store.list("configmaps", None, None, Some(1)).unwrap().continue_token.unwrap();
+    let err = store.list("configmaps", Some("b-team"), Some(&all_namespaces_token), None).unwrap_err();
+    assert!(matches!(err, Error::InvalidContinue { .. }), "a token from another namespace's list: {err:?}");
     for token in ["garbage", "", "dGVzdA"] {
         let err = store.list("configmaps", None, Some(token), None).unwrap_err();
         assert!(matches!(&err, Error::InvalidContinue { token: t } if t == token), "{err:?}");
@@ -324,4 +327,39 @@ fn concurrent_writers_get_unique_increasing_resource_versions() {
     let history: Vec<u64> =
         store.events_since("configmaps", None, 0).unwrap().iter().map(|e| e.resource_version).collect();
     assert_eq!(history, dense);
+}
+
+#[test]
+fn restart_preserves_every_object() {
+    let dir = TempDir::new("restart");
+    let mut written = Vec::new();
+    {
+        let store = Store::open(&dir.db()).unwrap();
+        for i in 0..1_000 {
+            let (namespace, name) = (format!("ns-{}", i % 7), format!("cm-{i:04}"));
+            written.push(store.create(&cm(&namespace, &name), config_map(&namespace, &name, &i.to_string())).unwrap());
+        }
+    }
+    let raw = rusqlite::Connection::open(dir.db()).unwrap();
+    let mode: String = raw.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    drop(raw);
+
+    let store = Store::open(&dir.db()).unwrap();
+    let page = store.list("configmaps", None, None, None).unwrap();
+    written.sort_by(|a, b| a.key.cmp(&b.key));
+    let expected: Vec<Value> = written.into_iter().map(|e| e.object).collect();
+    assert_eq!(page.items, expected);
+    assert_eq!(page.resource_version, 1_000);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = TempDir::new("schema");
+    drop(Store::open(&dir.db()).unwrap());
+    let raw = rusqlite::Connection::open(dir.db()).unwrap();
+    raw.execute("UPDATE schema_version SET version = 99", []).unwrap();
+    drop(raw);
+    let err = Store::open(&dir.db()).unwrap_err();
+    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 1, .. }), "{err:?}");
 }
