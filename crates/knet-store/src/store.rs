@@ -100,6 +100,7 @@ impl Store {
 
     /// Stores a new object. Fails with [`Error::AlreadyExists`] if the key is taken.
     pub fn create(&self, key: &ObjectKey, object: Value) -> Result<Event> {
+        check_object(key, &object)?;
         self.write("create", key, object, |tx, key, object| match stored_rv(tx, key, "create")? {
             Some(_) => Err(Error::AlreadyExists { key: key.clone() }),
             None => Ok((EventKind::Added, object)),
@@ -109,6 +110,7 @@ impl Store {
     /// Replaces an existing object. Fails with [`Error::NotFound`] if it does not exist, and with
     /// [`Error::Conflict`] if `precondition` is given and is not the stored resourceVersion.
     pub fn update(&self, key: &ObjectKey, object: Value, precondition: Option<u64>) -> Result<Event> {
+        check_object(key, &object)?;
         self.write("update", key, object, |tx, key, object| {
             let actual = stored_rv(tx, key, "update")?.ok_or_else(|| Error::NotFound { key: key.clone() })?;
             check_precondition(key, precondition, actual)?;
@@ -244,7 +246,11 @@ impl Store {
                 let kind = match row.get::<_, i64>(1).during("events_since")? {
                     1 => EventKind::Added,
                     2 => EventKind::Modified,
-                    _ => EventKind::Deleted,
+                    3 => EventKind::Deleted,
+                    other => {
+                        let source = rusqlite::Error::IntegralValueOutOfRange(1, other);
+                        return Err(Error::Database { operation: "events_since", source });
+                    }
                 };
                 let namespace: String = row.get(2).during("events_since")?;
                 let key = ObjectKey {
@@ -298,9 +304,6 @@ impl Store {
         change: impl FnOnce(&Transaction<'_>, &ObjectKey, Value) -> Result<(EventKind, Value)>,
     ) -> Result<Event> {
         check_key(key)?;
-        if operation != "delete" {
-            check_object(key, &object)?;
-        }
         let mut writer = self.lock_writer();
         let writer = &mut *writer;
         // IMMEDIATE takes the write lock at BEGIN, so the revision read below cannot change before the commit.

@@ -13,6 +13,12 @@ fn cm(namespace: &str, name: &str) -> ObjectKey {
 }
 
 #[test]
+fn the_store_is_shared_across_threads_by_cloning() {
+    fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    send_sync_clone::<Store>();
+}
+
+#[test]
 fn create_get_update_delete() {
     let dir = TempDir::new("crud");
     let store = Store::open(&dir.db()).unwrap();
