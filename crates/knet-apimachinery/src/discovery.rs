@@ -448,6 +448,13 @@ pub fn storage_version_hash(resource: &ResourceType) -> String {
     base64::encode(&fnv1a64(key.as_bytes()).to_be_bytes())
 }
 
+/// An `ETag` for a serialized discovery document: a quoted hash of its bytes. kube-apiserver tags aggregated
+/// discovery so that client-go's disk cache can revalidate with `If-None-Match` and get a 304; the HTTP shell
+/// compares the header with this value.
+pub fn etag(body: &[u8]) -> String {
+    format!("\"{:016X}\"", fnv1a64(body))
+}
+
 /// FNV-1a, 64 bits: a small stable hash for content-derived identifiers (storage version hashes, OpenAPI
 /// document hashes). Not for anything that must resist an adversary.
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {

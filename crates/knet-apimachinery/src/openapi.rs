@@ -56,7 +56,10 @@ pub fn document_hash(group: &str, version: &str) -> Option<String> {
     Some(format!("{:016X}", fnv1a64(&body)))
 }
 
-/// `GET /openapi/v3/api/v1`, `GET /openapi/v3/apis/{group}/{version}`, or `None` (404).
+/// `GET /openapi/v3/api/v1`, `GET /openapi/v3/apis/{group}/{version}`, or `None` (404). kubectl asks with the
+/// index's `hash` query parameter; the answer does not depend on it (kube-apiserver redirects a stale hash, knet
+/// serves the current document). The documents never change while the server runs, so the shell may build them
+/// once.
 pub fn document(group: &str, version: &str) -> Option<Value> {
     let mut kinds = resources::RESOURCES.iter().filter(|r| r.group == group && r.version == version).peekable();
     kinds.peek()?;

@@ -356,6 +356,15 @@ fn storage_version_hashes_are_stable_and_distinct() {
     expect![[r#""pijTwqKQPgM=""#]].assert_eq(&format!("{:?}", storage_version_hash(namespaces)));
 }
 
+#[test]
+fn etags_follow_the_content() {
+    let v2 = serde_json::to_vec(&aggregated_groups(DiscoveryVersion::V2)).expect("serializes");
+    let v2beta1 = serde_json::to_vec(&aggregated_groups(DiscoveryVersion::V2Beta1)).expect("serializes");
+    assert_eq!(etag(&v2), etag(&v2.clone()));
+    assert_ne!(etag(&v2), etag(&v2beta1));
+    expect![[r#""\"CBF29CE484222325\"""#]].assert_eq(&format!("{:?}", etag(b"")));
+}
+
 /// What `kubectl api-resources` would print from knet's discovery, as a reviewable snapshot.
 #[test]
 fn snapshot_of_served_resources() {
