@@ -141,7 +141,8 @@ pub struct Status {
     pub status: Outcome,
     pub message: String,
     pub reason: Option<Reason>,
-    pub details: Option<StatusDetails>,
+    /// Boxed, so a `Result<_, Status>` stays small.
+    pub details: Option<Box<StatusDetails>>,
     /// The `code` field. `None` only for a delete's success, which kube-apiserver sends without one (HTTP 200).
     pub code: Option<u16>,
 }
@@ -192,12 +193,13 @@ impl Status {
             status: self.status,
             message: &self.message,
             reason: self.reason,
-            details: self.details.as_ref(),
+            details: self.details.as_deref(),
             code: self.code,
         }
     }
 
     fn failure(code: u16, reason: Reason, message: String, details: Option<StatusDetails>) -> Status {
+        let details = details.map(Box::new);
         Status { status: Outcome::Failure, message, reason: Some(reason), details, code: Some(code) }
     }
 }
@@ -422,7 +424,13 @@ pub fn service_unavailable(message: impl Into<String>) -> Status {
 /// `status: Success` with the object's name, group, resource and uid, and no `code`.
 pub fn success(resource: &ResourceType, name: &str, uid: &str) -> Status {
     let details = StatusDetails { uid: uid.to_owned(), ..resource_details(resource, name) };
-    Status { status: Outcome::Success, message: String::new(), reason: None, details: Some(details), code: None }
+    Status {
+        status: Outcome::Success,
+        message: String::new(),
+        reason: None,
+        details: Some(Box::new(details)),
+        code: None,
+    }
 }
 
 /// Go's `%q` of a string (`strconv.Quote`): double-quoted, with `\"`, `\\`, the C escapes, `\xNN` for other ASCII
