@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::status::go_quote;
+use crate::status::{Status, bad_request, go_quote};
 
 mod validation;
 
@@ -41,6 +41,13 @@ pub enum SelectorError {
     /// A `metav1.LabelSelector` object that does not convert: an unknown operator or an invalid key or value.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl SelectorError {
+    /// The 400 BadRequest kube-apiserver answers a `labelSelector` it cannot parse with.
+    pub fn to_status(&self) -> Status {
+        bad_request(self.to_string())
+    }
 }
 
 /// The relation a requirement states between a label and its values (`selection.Operator`).

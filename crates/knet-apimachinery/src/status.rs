@@ -210,6 +210,9 @@ impl fmt::Display for Status {
     }
 }
 
+/// A failure Status is an error, so handlers can return `Result<_, Status>` and use `?`.
+impl std::error::Error for Status {}
+
 /// `details` naming an object by group, resource and name, as most errors carry them.
 fn resource_details(resource: &ResourceType, name: &str) -> StatusDetails {
     StatusDetails {

@@ -92,6 +92,8 @@ fn syntax_errors_are_worded_as_kube_apiserver_words_them() {
         "!a=b",
         "a in (b))",
     ];
+    let status = LabelSelector::parse("a b").map_err(|e| e.to_status());
+    assert_eq!(status.as_ref().map_err(|s| (s.code(), s.reason)), Err((400, Some(crate::status::Reason::BadRequest))));
     let out: Vec<String> = cases.iter().map(|c| format!("{c:?}: {}", canonical(c))).collect();
     expect![[r#"
         "a b": error: unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt
