@@ -377,8 +377,8 @@ fn item_key(item: &Value, keys: &[&str], ty: Option<&str>) -> Result<String, Str
     };
     let mut key = Map::new();
     for name in keys {
-        let value = match (fields.get(*name), merge_keys::key_default(ty, name)) {
-            (Some(value), _) => value.clone(),
+        let value = match (fields.get(*name).filter(|v| !v.is_null()), merge_keys::key_default(ty, name)) {
+            (Some(value), _) => without_nulls(value),
             (None, Some(default)) => Value::from(default),
             (None, None) => {
                 return Err(format!(
@@ -389,6 +389,11 @@ fn item_key(item: &Value, keys: &[&str], ty: Option<&str>) -> Result<String, Str
         key.insert((*name).to_owned(), value);
     }
     Ok(canonical(&Value::Object(key)))
+}
+
+/// The `v:` step of a value of a set, as it will be stored (without nulls).
+fn set_key(item: &Value) -> String {
+    canonical(&without_nulls(item))
 }
 
 /// The set of fields a value sets: scalars, empty objects, atomic lists and objects, and every element of keyed
@@ -424,10 +429,10 @@ fn fields_of(value: &Value, root: FieldMeta, strict: bool) -> Result<FieldSet, A
                             }
                             Err(_) => continue,
                         },
-                        _ => Step::Value(canonical(item)),
+                        _ => Step::Value(set_key(item)),
                     };
                     if !seen.insert(step.clone()) {
-                        if strict && matches!(step, Step::Key(_)) {
+                        if strict {
                             let key = display(std::slice::from_ref(&step));
                             return Err(ApplyError::Invalid {
                                 path: display(path),
@@ -483,7 +488,7 @@ fn position(items: &[Value], meta: FieldMeta, step: &Step) -> Option<usize> {
         (Step::Key(key), ListType::Map(keys)) => {
             items.iter().position(|item| item_key(item, keys, meta.ty).is_ok_and(|k| &k == key))
         }
-        (Step::Value(value), _) => items.iter().position(|item| &canonical(item) == value),
+        (Step::Value(value), _) => items.iter().position(|item| &set_key(item) == value),
         (Step::Index(index), _) => (*index < items.len()).then_some(*index),
         _ => None,
     }
@@ -566,7 +571,9 @@ fn merge_value(live: &Value, config: &Value, meta: FieldMeta) -> Value {
         }
         (Value::Array(live), Value::Array(config)) => match meta.list_type {
             ListType::Atomic => without_nulls(&Value::Array(config.clone())),
-            ListType::Set => Value::Array(merge_ordered(live, config, |item| Some(canonical(item)), |_, c| c.clone())),
+            ListType::Set => {
+                Value::Array(merge_ordered(live, config, |item| Some(set_key(item)), |_, c| without_nulls(c)))
+            }
             ListType::Map(keys) => {
                 let key = |item: &Value| item_key(item, keys, meta.ty).ok();
                 Value::Array(merge_ordered(live, config, key, |l, c| merge_value(l, c, element(meta))))

@@ -11,10 +11,14 @@
 //!        every kind ─metadata─> ObjectMeta (ownerReferences by uid, finalizers as a set)
 //! ```
 //!
-//! Source: the struct tags compiled into kubectl 1.33 (k8s.io/api v0.33), read with `strings` from the binary; the
-//! server-side apply list keys (`containerPort`+`protocol`, `port`+`protocol`, `topologyKey`+`whenUnsatisfiable`)
-//! and the atomic `LabelSelector` come from the `+listMapKey` / `+structType` markers of the same types as published
-//! in kube-apiserver's OpenAPI document, from memory: they are the ones a real cluster prints in `managedFields`.
+//! Source: the struct tags compiled into kubectl 1.33 (k8s.io/api v0.33), read with `strings` from the binary, and
+//! checked list by list against kubectl's own strategic merge patch (`kubectl patch --local`; the test
+//! `lists_merge_or_are_replaced_as_kubectl_does` keeps the answers). The server-side apply list keys
+//! (`containerPort`+`protocol`, `port`+`protocol`, `topologyKey`+`whenUnsatisfiable`) and the atomic `LabelSelector`
+//! come from the `+listMapKey` / `+structType` markers of the same types, from memory rather than from a source read
+//! here: they are the keys a real cluster prints in `managedFields`. Less sure: whether 1.33 keys a pod's
+//! `imagePullSecrets` for apply (taken, like every merging list, as keyed by its merge key) and which other structs
+//! are `+structType=atomic` (only label selectors are treated so).
 
 /// What a strategic merge patch does with a list or map field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

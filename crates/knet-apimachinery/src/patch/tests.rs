@@ -355,6 +355,114 @@ fn status_conditions_merge_by_type() {
     );
 }
 
+/// Whether each list merges or is replaced, and by which key: every row was checked against kubectl 1.33's own
+/// strategic merge patch (`kubectl patch --local --type=strategic -o json`), which answered the same.
+#[test]
+fn lists_merge_or_are_replaced_as_kubectl_does() {
+    const ROWS: &[(&str, &str, &str, Option<&str>, bool)] = &[
+        ("v1", "Pod", "spec.containers", Some("name"), true),
+        ("v1", "Pod", "spec.initContainers", Some("name"), true),
+        ("v1", "Pod", "spec.ephemeralContainers", Some("name"), true),
+        ("v1", "Pod", "spec.volumes", Some("name"), true),
+        ("v1", "Pod", "spec.imagePullSecrets", Some("name"), true),
+        ("v1", "Pod", "spec.hostAliases", Some("ip"), true),
+        ("v1", "Pod", "spec.topologySpreadConstraints", Some("topologyKey"), true),
+        ("v1", "Pod", "spec.resourceClaims", Some("name"), true),
+        ("v1", "Pod", "spec.schedulingGates", Some("name"), true),
+        ("v1", "Pod", "spec.tolerations", Some("key"), false),
+        ("v1", "Pod", "spec.readinessGates", Some("conditionType"), false),
+        ("v1", "Pod", "spec.containers.0.ports", Some("containerPort#"), true),
+        ("v1", "Pod", "spec.containers.0.env", Some("name"), true),
+        ("v1", "Pod", "spec.containers.0.volumeMounts", Some("mountPath"), true),
+        ("v1", "Pod", "spec.containers.0.volumeDevices", Some("devicePath"), true),
+        ("v1", "Pod", "spec.containers.0.envFrom", Some("prefix"), false),
+        ("v1", "Pod", "spec.containers.0.resizePolicy", Some("resourceName"), false),
+        ("v1", "Pod", "spec.containers.0.resources.claims", Some("name"), false),
+        ("v1", "Pod", "spec.containers.0.args", None, false),
+        ("v1", "Pod", "spec.initContainers.0.env", Some("name"), true),
+        ("v1", "Pod", "spec.ephemeralContainers.0.ports", Some("containerPort#"), true),
+        (
+            "v1",
+            "Pod",
+            "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+            Some("x"),
+            false,
+        ),
+        ("v1", "Pod", "spec.dnsConfig.nameservers", None, false),
+        ("v1", "Pod", "status.conditions", Some("type"), true),
+        ("v1", "Pod", "status.podIPs", Some("ip"), true),
+        ("v1", "Pod", "status.hostIPs", Some("ip"), true),
+        ("v1", "Pod", "status.containerStatuses", Some("name"), false),
+        ("v1", "Pod", "status.resourceClaimStatuses", Some("name"), true),
+        ("v1", "Pod", "metadata.ownerReferences", Some("uid"), true),
+        ("v1", "Pod", "metadata.finalizers", None, true),
+        ("v1", "Service", "spec.ports", Some("port#"), true),
+        ("v1", "Service", "spec.clusterIPs", None, false),
+        ("v1", "Service", "spec.externalIPs", None, false),
+        ("v1", "Service", "status.conditions", Some("type"), true),
+        ("v1", "Service", "status.loadBalancer.ingress", Some("ip"), false),
+        ("v1", "Node", "spec.podCIDRs", None, true),
+        ("v1", "Node", "spec.taints", Some("key"), false),
+        ("v1", "Node", "status.conditions", Some("type"), true),
+        ("v1", "Node", "status.addresses", Some("type"), true),
+        ("v1", "Node", "status.images", Some("sizeBytes#"), false),
+        ("v1", "Namespace", "spec.finalizers", None, false),
+        ("v1", "Namespace", "status.conditions", Some("type"), true),
+        ("v1", "ServiceAccount", "secrets", Some("name"), true),
+        ("v1", "ServiceAccount", "imagePullSecrets", Some("name"), false),
+        ("v1", "Endpoints", "subsets", Some("x"), false),
+        ("v1", "Endpoints", "subsets.0.addresses", Some("ip"), false),
+        ("v1", "Event", "metadata.ownerReferences", Some("uid"), true),
+        ("v1", "ConfigMap", "metadata.finalizers", None, true),
+        ("v1", "Secret", "metadata.ownerReferences", Some("uid"), true),
+        ("apps/v1", "Deployment", "spec.template.spec.containers", Some("name"), true),
+        ("apps/v1", "Deployment", "spec.template.spec.containers.0.ports", Some("containerPort#"), true),
+        ("apps/v1", "Deployment", "spec.template.metadata.finalizers", None, true),
+        ("apps/v1", "Deployment", "spec.selector.matchExpressions", Some("key"), false),
+        ("apps/v1", "Deployment", "status.conditions", Some("type"), true),
+        ("apps/v1", "ReplicaSet", "spec.template.spec.volumes", Some("name"), true),
+        ("apps/v1", "ReplicaSet", "status.conditions", Some("type"), true),
+        ("discovery.k8s.io/v1", "EndpointSlice", "endpoints", Some("x"), false),
+        ("discovery.k8s.io/v1", "EndpointSlice", "ports", Some("name"), false),
+        ("networking.k8s.io/v1", "Ingress", "spec.rules", Some("host"), false),
+        ("networking.k8s.io/v1", "Ingress", "spec.tls", Some("secretName"), false),
+        ("networking.k8s.io/v1", "Ingress", "status.loadBalancer.ingress", Some("ip"), false),
+        ("networking.k8s.io/v1", "IngressClass", "metadata.finalizers", None, true),
+        ("networking.k8s.io/v1", "NetworkPolicy", "spec.ingress", Some("x"), false),
+        ("networking.k8s.io/v1", "NetworkPolicy", "spec.egress", Some("x"), false),
+        ("networking.k8s.io/v1", "NetworkPolicy", "spec.policyTypes", None, false),
+    ];
+    /// `{"a": {"b": [{"name": "c0", ...}]}}` for `a.b.0...`: a number stands for the first element of a list.
+    fn nest(steps: &[&str], leaf: Value) -> Value {
+        match steps {
+            [] => leaf,
+            [field, index, rest @ ..] if index.parse::<usize>().is_ok() => {
+                let mut element = nest(rest, leaf);
+                element["name"] = json!("c0");
+                json!({ *field: [element] })
+            }
+            [field, rest @ ..] => json!({ *field: nest(rest, leaf) }),
+        }
+    }
+    for (api_version, kind, path, key, merges) in ROWS {
+        let steps: Vec<&str> = path.split('.').collect();
+        let (old, new) = match key {
+            None => (json!(["a"]), json!(["b"])),
+            Some(key) => match key.strip_suffix('#') {
+                Some(key) => (json!([{key: 1, "other": "a"}]), json!([{key: 2}])),
+                None => (json!([{*key: "1", "other": "a"}]), json!([{*key: "2"}])),
+            },
+        };
+        let mut target = nest(&steps, old);
+        target["apiVersion"] = json!(api_version);
+        target["kind"] = json!(kind);
+        let patched = strategic_merge_patch(&target, &nest(&steps, new), api_version, kind).unwrap();
+        let pointer: String = steps.iter().map(|step| format!("/{step}")).collect();
+        let len = patched.pointer(&pointer).and_then(Value::as_array).map(Vec::len);
+        assert_eq!(len, Some(if *merges { 2 } else { 1 }), "{kind} {path}");
+    }
+}
+
 #[test]
 fn errors_carry_the_status_kube_apiserver_answers_with() {
     let missing_key = json!({"spec": {"containers": [{"image": "x"}]}});
@@ -488,6 +596,16 @@ proptest! {
         wrapped["spec"]["template"]["spec"] = target.clone();
         wrapped["metadata"] = target;
         let _ = strategic_merge_patch(&wrapped, &json!({"spec": {"template": {"spec": patch.clone()}}, "metadata": patch}), "apps/v1", "Deployment");
+    }
+
+    #[test]
+    fn strategic_merge_patch_is_idempotent(target in any_json(), patch in any_json()) {
+        // What the second `kubectl apply` of an unchanged manifest relies on: the same patch twice changes nothing more.
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": target});
+        let patch = json!({"spec": patch});
+        if let Ok(once) = strategic_merge_patch(&pod, &patch, "v1", "Pod") {
+            prop_assert_eq!(strategic_merge_patch(&once, &patch, "v1", "Pod"), Ok(once));
+        }
     }
 
     #[test]

@@ -336,3 +336,30 @@ fn stamped_times_order_the_entries() {
         object["metadata"]["managedFields"].as_array().unwrap().iter().map(|e| &e["time"]).collect();
     assert_eq!(times, [&json!("2025-06-01T11:00:00Z"), &json!("2025-06-01T10:00:00Z")], "Apply entries come first");
 }
+
+fn pod(metadata: Value, spec: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec})
+}
+
+proptest::proptest! {
+    #[test]
+    fn apply_never_panics_and_reapplying_changes_nothing(
+        live in proptest::option::of((super::tests::any_json(), super::tests::any_json())),
+        config in (super::tests::any_json(), super::tests::any_json()),
+    ) {
+        let live = live.map(|(metadata, spec)| pod(metadata, spec));
+        let config = pod(config.0, config.1);
+        let Ok(first) = server_side_apply(live.as_ref(), &config, "m", true, "v1", "Pod") else { return Ok(()) };
+        let second = server_side_apply(Some(&first.object), &config, "m", false, "v1", "Pod");
+        proptest::prop_assert_eq!(second.map(|applied| applied.object), Ok(first.object));
+    }
+
+    #[test]
+    fn track_update_never_panics(
+        live in proptest::option::of(super::tests::any_json()),
+        updated in super::tests::any_json(),
+    ) {
+        let live = live.map(|spec| pod(json!({"name": "p"}), spec));
+        let _ = track_update(live.as_ref(), &pod(json!({"name": "p"}), updated), "m", None, "v1", "Pod");
+    }
+}
