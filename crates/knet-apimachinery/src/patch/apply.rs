@@ -15,12 +15,11 @@
 //!   `.creationTimestamp`, `.selfLink` and `.managedFields` are never owned; `status` is neither applied nor owned on
 //!   kinds with a status subresource (kube-apiserver resets it on the main resource).
 //! - [`track_update`] does the bookkeeping of ordinary writes (create, update, the other patches): the writer takes
-//!   the fields it changed, as an `Update` entry.
+//!   the fields it changed, as an `Update` entry; a write may also replace or clear `managedFields` itself.
 //!
 //! What is not: conversion between API versions (each kind has one); schemas of custom resources (an unknown kind
 //! is applied with lists atomic and objects merged key by key, what structured-merge-diff deduces without a schema);
-//! `time` (the crate reads no clock: the server stamps it with [`stamp_time`]); the upgrade kubectl performs from
-//! client-side apply (`kubectl-client-side-apply` fields migrating to the apply manager); apply to subresources;
+//! `time` (the crate reads no clock: the server stamps it with [`stamp_time`]); apply to subresources;
 //! structured-merge-diff's handling of duplicate keys in live lists (here such elements are kept and never matched);
 //! explicit `null` in a configuration is treated as removing the field while owning it.
 //!
@@ -191,8 +190,12 @@ pub fn server_side_apply(
 /// Records in `updated`'s `metadata.managedFields` that `manager` wrote it over `live` (`None` for a create) with an
 /// ordinary write: the manager's `Update` entry takes every field whose value changed, other managers lose those
 /// fields, and fields that no longer exist leave every entry. `subresource` is `Some("status")` for writes to
-/// `/status`, which own only status fields. `managedFields` sent in `updated` are ignored (kube-apiserver lets a
-/// client overwrite them; knet keeps its own record). Returns `updated` with the new `managedFields`.
+/// `/status`, which own only status fields.
+///
+/// As in kube-apiserver, a write to the main resource may rewrite `managedFields` itself: valid entries in `updated`
+/// that differ from the live ones are the starting point (kubectl does this when it hands the fields of
+/// `kubectl-client-side-apply` over to its apply manager), `[{}]` clears them, and anything else (absent, empty,
+/// not decodable) keeps the live ones. Returns `updated` with the new `managedFields`.
 pub fn track_update(
     live: Option<&Value>,
     updated: &Value,
@@ -202,7 +205,17 @@ pub fn track_update(
     kind: &str,
 ) -> Result<Value, ApplyError> {
     let mut old = live.cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    let subresource = subresource.unwrap_or_default();
     let mut entries = live.map(read_managed_fields).unwrap_or_default();
+    if let (Some(Value::Array(requested)), true) = (updated.pointer("/metadata/managedFields"), subresource.is_empty())
+    {
+        let decoded = read_managed_fields(updated);
+        if requested.len() == 1 && requested[0] == Value::Object(Map::new()) {
+            entries = Vec::new();
+        } else if !decoded.is_empty() && decoded.len() == requested.len() {
+            entries = decoded;
+        }
+    }
     if let Some(metadata) = old.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
     }
@@ -211,7 +224,6 @@ pub fn track_update(
         metadata.remove("managedFields");
     }
     let root = FieldMeta { ty: merge_keys::root_type(api_version, kind), ..FieldMeta::PLAIN };
-    let subresource = subresource.unwrap_or_default();
     let reset_status = subresource.is_empty() && has_status(api_version, kind);
     let mut changed = fields_of(&new, root, false)?;
     changed.retain(|path| {

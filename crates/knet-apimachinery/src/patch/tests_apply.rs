@@ -327,6 +327,33 @@ fn updates_take_the_fields_they_change() {
 }
 
 #[test]
+fn a_write_may_rewrite_or_clear_managed_fields() {
+    // kubectl's hand-over from client-side to server-side apply: it rewrites the entry's manager and operation.
+    let live = created_by_client_side_apply();
+    let mut handed_over = live.clone();
+    handed_over["metadata"]["managedFields"][0]["manager"] = json!("kubectl");
+    handed_over["metadata"]["managedFields"][0]["operation"] = json!("Apply");
+    let object = track_update(Some(&live), &handed_over, "kubectl", None, "apps/v1", "Deployment").unwrap();
+    assert_eq!(managers(&object), ["kubectl Apply"]);
+    // Now the apply manager owns everything, so changing the image is no conflict.
+    let applied = apply(Some(&object), &deployment(3, "nginx:1.28"), "kubectl", false).unwrap();
+    assert_eq!(applied.object["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.28");
+
+    let mut cleared = live.clone();
+    cleared["metadata"]["managedFields"] = json!([{}]);
+    let object = track_update(Some(&live), &cleared, "kubectl-edit", None, "apps/v1", "Deployment").unwrap();
+    assert_eq!(object["metadata"].get("managedFields"), None, "nothing changed, so nobody owns anything");
+
+    let mut garbage = live.clone();
+    garbage["metadata"]["managedFields"] = json!([{"manager": "x"}]);
+    let object = track_update(Some(&live), &garbage, "kubectl-edit", None, "apps/v1", "Deployment").unwrap();
+    assert_eq!(
+        object["metadata"]["managedFields"], live["metadata"]["managedFields"],
+        "undecodable: the live ones stay"
+    );
+}
+
+#[test]
 fn stamped_times_order_the_entries() {
     let mut object = created_by_client_side_apply();
     let applied = apply(Some(&object), &deployment(3, "nginx:1.27"), "kubectl", false).unwrap();
