@@ -4,13 +4,13 @@
 //! and OpenAPI documents kubectl reads. The HTTP server and the store call into this crate; it calls into nothing
 //! impure, so every answer is tested from JSON to JSON.
 
-pub mod resources;
 pub mod discovery;
 pub mod field_selector;
 pub mod negotiate;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+pub mod resources;
 pub mod selector_text;
 pub mod status;
 pub mod table;
