@@ -2,20 +2,73 @@
 //!
 //! kubectl and kube-rs clients talk to it over HTTPS with the bearer token of the kubeconfig it writes into the state
 //! dir. Everything kube-apiserver decides without I/O (the resource registry, Status wording, selectors, patches,
-//! discovery and OpenAPI documents) comes from `knet-apimachinery`; objects are decoded, defaulted and validated by
-//! `knet-object` and kept in `knet-store`. This crate adds what needs a socket, a disk or a clock.
+//! discovery and OpenAPI documents, Table rows) comes from `knet-apimachinery`; objects are decoded, defaulted and
+//! validated by `knet-object` and kept in `knet-store`. This crate adds what needs a socket, a disk or a clock.
+//!
+//! ```text
+//!  knet up ── run ── Server::start ── StateDir (lock, pid, credentials, kubeconfig)
+//!                          │            Store::open ── State (broadcast, allocator, token) ── system objects
+//!                          ▼
+//!                  TLS accept loop ── app(state): authenticate → route → meta | watch | resource verb
+//! ```
+//!
+//! Module map: `state_dir` and `credentials` (the directory and its files), `server` (listening, signals),
+//! `app` (authentication and dispatch), `routes` (URL paths), `meta` (version, health, discovery, OpenAPI),
+//! `resource` (the verbs), `watch` (event streams), `objects` (admission), `alloc` (Service addresses),
+//! `system` (objects at start), `namespaces` (namespace deletion), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
+
+mod alloc;
+mod app;
+mod body;
+mod credentials;
+mod error;
+mod meta;
+mod namespaces;
+mod objects;
+mod resource;
+mod routes;
+mod server;
+mod state;
+mod state_dir;
+mod system;
+mod util;
+mod watch;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use app::{App, app};
+pub use body::{HttpResponse, ResponseBody};
+pub use error::{Error, Result};
+pub use server::{Server, run};
+pub use state::State;
+pub use state_dir::StateDir;
+pub use system::{NODE_NAME, ensure as ensure_system_objects};
+
+/// The state dir `knet up` uses when none is given.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/knet";
 
 /// How `knet up` runs the API server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The directory holding the store, the TLS material, the token and the kubeconfig.
-    pub state_dir: std::path::PathBuf,
-    /// The port to listen on at 127.0.0.1.
+    pub state_dir: PathBuf,
+    /// The port to listen on at 127.0.0.1 (0: any free port; the kubeconfig names the one chosen).
     pub port: u16,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { state_dir: "/var/lib/knet".into(), port: 6443 }
+        Config { state_dir: DEFAULT_STATE_DIR.into(), port: 6443 }
     }
+}
+
+/// The kubeconfig path of a state dir (`knet kubeconfig`).
+pub fn kubeconfig_path(state_dir: &Path) -> PathBuf {
+    StateDir::new(state_dir).kubeconfig()
+}
+
+/// Stops the `knet up` running on `state_dir` (`knet down`), returning its pid.
+pub fn down(state_dir: &Path) -> Result<u32> {
+    StateDir::new(state_dir).stop(Duration::from_secs(15))
 }

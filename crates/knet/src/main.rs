@@ -1,4 +1,5 @@
-//! The `knet` command: parses arguments, reads manifests, and prints what `knet-analyze` decides.
+//! The `knet` command: parses arguments, reads manifests, and prints what `knet-analyze` decides; `up`, `down` and
+//! `kubeconfig` hand over to the API server in `knet-apiserver`.
 
 mod files;
 
@@ -18,7 +19,7 @@ use knet_model::resolv;
 #[command(
     name = "knet",
     version,
-    about = "Kubernetes networking, for real, on one machine: analyze, explain, lint, resolve"
+    about = "Kubernetes networking, for real, on one machine: up, down, analyze, explain, lint, resolve"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,8 +36,33 @@ struct Manifests {
     namespace: String,
 }
 
+#[derive(Debug, Args)]
+struct StateDirArg {
+    /// The directory holding the store, TLS material, token and kubeconfig.
+    #[arg(long, default_value = knet_apiserver::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the control plane (the Kubernetes API server) in the foreground until SIGINT or SIGTERM.
+    Up {
+        #[command(flatten)]
+        state_dir: StateDirArg,
+        /// The port to serve HTTPS on at 127.0.0.1 (0: any free port; the kubeconfig names it).
+        #[arg(long, default_value_t = 6443)]
+        port: u16,
+    },
+    /// Stops the `knet up` running on the state dir.
+    Down {
+        #[command(flatten)]
+        state_dir: StateDirArg,
+    },
+    /// Prints the path of the kubeconfig `knet up` writes: `export KUBECONFIG=$(knet kubeconfig)`.
+    Kubeconfig {
+        #[command(flatten)]
+        state_dir: StateDirArg,
+    },
     /// Who can reach whom, Services and endpoints, DNS names, Ingress routes and exposure.
     Analyze {
         #[command(flatten)]
@@ -116,6 +142,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let style = Style { color: stdout.is_terminal() };
     match cli.command {
+        Command::Up { state_dir, port } => {
+            knet_apiserver::run(knet_apiserver::Config { state_dir: state_dir.state_dir, port })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Down { state_dir } => {
+            let pid = knet_apiserver::down(&state_dir.state_dir)?;
+            eprintln!("knet: stopped knet up (pid {pid}) on {}", state_dir.state_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kubeconfig { state_dir } => {
+            writeln!(stdout.lock(), "{}", knet_apiserver::kubeconfig_path(&state_dir.state_dir).display())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Analyze { manifests, output, include_system } => {
             let input = admit(&manifests)?;
             let cluster = input.cluster(ClusterConfig::default());

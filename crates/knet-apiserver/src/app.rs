@@ -1,0 +1,121 @@
+//! The request handler, built by [`app`] as a function of the shared state so that tests drive it without a socket:
+//! authentication, then routing, then one place that turns the outcome into a response.
+//!
+//! ```text
+//!  request --authenticate--> 401 | --route--> meta (version, health, discovery, OpenAPI)
+//!                                          | watch (async stream)
+//!                                          | resource verb (store I/O on a blocking thread) --> Reply --> response
+//! ```
+//!
+//! `/version`, `/healthz`, `/livez` and `/readyz` answer without a credential, as kube-apiserver's default RBAC lets
+//! anonymous clients read them; a request with a wrong token is refused everywhere.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use hyper::body::{Body, Bytes, Incoming};
+use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use hyper::{Request, Response};
+use knet_apimachinery::status;
+
+use crate::body::{self, HttpResponse, ResponseBody};
+use crate::resource::{self, ApiRequest, Query, Reply};
+use crate::routes::{self, Route};
+use crate::state::State;
+use crate::{meta, util, watch};
+
+/// The API server as a hyper service.
+#[derive(Debug, Clone)]
+pub struct App {
+    state: Arc<State>,
+}
+
+/// Builds the request handler over `state`.
+pub fn app(state: Arc<State>) -> App {
+    App { state }
+}
+
+impl App {
+    /// The shared state.
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// Answers one request. Never fails: every error is a `Status` response.
+    pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let route = routes::parse(request.uri().path());
+        if !self.authenticated(&request, &route) {
+            let mut response = body::status(&status::unauthorized());
+            response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"knet\""));
+            return response;
+        }
+        let Route::Resource(path) = route else {
+            return meta::handle(&route, request.headers());
+        };
+        let header = |name: HeaderName| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (accept, content_type, user_agent) = (header(ACCEPT), header(CONTENT_TYPE), header(USER_AGENT));
+        let method = request.method().clone();
+        let query = Query(util::parse_query(request.uri().query()));
+        let body = match body::read_limited(request.into_body()).await {
+            Ok(body) => body,
+            Err(status) => return body::status(&status),
+        };
+        let api_request = ApiRequest { method, path, query, accept, content_type, user_agent, body };
+        if api_request.method == hyper::Method::GET && watch::is_watch(&api_request) {
+            return watch::watch(Arc::clone(&self.state), api_request).await;
+        }
+        let state = Arc::clone(&self.state);
+        match tokio::task::spawn_blocking(move || resource::handle(&state, &api_request)).await {
+            Ok(reply) => into_response(reply),
+            Err(error) => body::status(&status::internal_error(&format!("request handler failed: {error}"))),
+        }
+    }
+
+    /// Whether the request carries the admin token, or needs none.
+    fn authenticated<B>(&self, request: &Request<B>, route: &Route) -> bool {
+        let presented = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        let public = matches!(route, Route::Version | Route::Health);
+        match presented {
+            Some(token) => constant_time_eq(token.as_bytes(), self.state.token.as_bytes()),
+            None => public,
+        }
+    }
+}
+
+/// Compares secrets without an early exit, so the time taken does not tell how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn into_response(reply: Reply) -> HttpResponse {
+    let mut response = body::whole(reply.code, reply.content_type, reply.body);
+    for warning in reply.warnings {
+        let text = format!("299 - {}", serde_json::Value::String(warning));
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            response.headers_mut().append("warning", value);
+        }
+    }
+    response
+}
+
+impl hyper::service::Service<Request<Incoming>> for App {
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.handle(request).await) })
+    }
+}

@@ -1,0 +1,141 @@
+//! Serving: the state dir's lock and credentials, the store, the system objects, the TLS listener and its
+//! connections (HTTP/2 and HTTP/1.1 by ALPN), and a graceful stop on SIGINT or SIGTERM.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use knet_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::app;
+use crate::credentials;
+use crate::error::{Error, Result};
+use crate::state::State;
+use crate::state_dir::{Lock, StateDir};
+use crate::{Config, system};
+
+/// How long a client has to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long open requests get to finish at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running API server.
+#[derive(Debug)]
+pub struct Server {
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// The kubeconfig written for it.
+    pub kubeconfig: PathBuf,
+    state: Arc<State>,
+    stop: watch::Sender<bool>,
+    accept_loop: JoinHandle<()>,
+    _lock: Lock,
+}
+
+impl Server {
+    /// Starts serving: takes the state dir's lock, loads or creates the credentials, opens the store, creates the
+    /// system objects, binds `127.0.0.1:port` (port 0: any free port) and writes the kubeconfig.
+    pub async fn start(config: &Config) -> Result<Server> {
+        let dir = StateDir::new(&config.state_dir);
+        let lock = dir.lock()?;
+        let credentials = credentials::ensure(&dir)?;
+        let tls = credentials::server_config(&dir, &credentials)?;
+        let store = Store::open(&dir.store())?;
+        let state = State::new(store, credentials.token.clone())?;
+        {
+            let state = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                system::ensure(&state)?;
+                crate::namespaces::resume(&state)
+                    .map_err(|s| Error::SystemObject { what: "namespaces".to_owned(), message: s.message })
+            })
+            .await
+            .map_err(|e| Error::Runtime { what: "creating the system objects", source: std::io::Error::other(e) })??;
+        }
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
+        let listener =
+            TcpListener::bind(address).await.map_err(|source| Error::Bind { address: address.to_string(), source })?;
+        let address = listener.local_addr().map_err(|source| Error::Bind { address: address.to_string(), source })?;
+        let kubeconfig = credentials::write_kubeconfig(&dir, &credentials, &format!("https://{address}"))?;
+        let (stop, stopped) = watch::channel(false);
+        let accept_loop = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), Arc::clone(&state), stopped));
+        Ok(Server { address, kubeconfig, state, stop, accept_loop, _lock: lock })
+    }
+
+    /// The shared state (for tests and in-process controllers).
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// Stops accepting, ends the watches, gives open requests a moment to finish, and releases the state dir.
+    pub async fn stop(self) {
+        self.state.shutdown();
+        self.stop.send_replace(true);
+        let _ = self.accept_loop.await;
+        self.state.store.set_commit_hook(None);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let service = app(state);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else {
+                    // Out of file descriptors, most likely: give connections a moment to close.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let (tls, service, builder, watcher) = (tls.clone(), service.clone(), builder.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await else { return };
+                    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection.into_owned()).await;
+                });
+            }
+            _ = stopped.changed() => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+}
+
+/// Runs `knet up` in the foreground: starts, prints one line when ready, serves until SIGINT or SIGTERM.
+pub fn run(config: Config) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime { what: "starting the async runtime", source })?;
+    runtime.block_on(async {
+        let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
+        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let server = Server::start(&config).await?;
+        println!(
+            "knet API server ready at https://{} (export KUBECONFIG={})",
+            server.address,
+            server.kubeconfig.display()
+        );
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        server.stop().await;
+        eprintln!("knet API server stopped");
+        Ok(())
+    })
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).map_err(|source| Error::Runtime { what: "installing a signal handler", source })
+}

@@ -1,0 +1,125 @@
+//! The server's shared state: the store, the broadcast of committed events that feeds every watch, the admin token,
+//! the Service allocator, and the shutdown signal. One `Arc<State>` is shared by every connection.
+//!
+//! ```text
+//!  [handler] --write--> [Store] --commit hook (writer lock held, resourceVersion order)--> broadcast<Arc<Event>>
+//!                                                                                            |--> [watch] ...
+//! ```
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use knet_apimachinery::resources::{RESOURCES, ResourceType};
+use knet_store::{Event, ObjectKey, Store};
+use tokio::sync::{broadcast, watch};
+
+use crate::alloc::{Allocator, Ranges};
+use crate::util;
+
+/// How many events the broadcast buffers for a slow watcher before it must catch up from the store's history.
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// Everything a request handler needs.
+pub struct State {
+    pub(crate) store: Store,
+    pub(crate) events: broadcast::Sender<Arc<Event>>,
+    pub(crate) token: String,
+    allocator: Mutex<Allocator>,
+    shutdown: watch::Sender<bool>,
+    /// How often an idle watch that asked for bookmarks gets one.
+    pub(crate) bookmark_interval: Duration,
+    /// How long a watch without `timeoutSeconds` lasts.
+    pub(crate) default_watch_timeout: Duration,
+    /// How long a terminating namespace waits before its contents are deleted.
+    pub(crate) namespace_grace: Duration,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// The state over `store`, accepting `token`: installs the store's commit hook and rebuilds the Service
+    /// allocator from the stored Services.
+    pub fn new(store: Store, token: String) -> Result<Arc<State>, knet_store::Error> {
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let sender = events.clone();
+        store.set_commit_hook(Some(Box::new(move |event: &Event| {
+            // No receiver is not an error: nobody watches.
+            let _ = sender.send(Arc::new(event.clone()));
+        })));
+        let seed =
+            util::random_bytes(8).map_or(0x9e37_79b9_7f4a_7c15, |b| u64::from_le_bytes(b.try_into().unwrap_or([7; 8])));
+        let mut allocator = Allocator::new(Ranges::default(), seed);
+        let services = store_resource(service_resource());
+        let mut continue_token = None;
+        loop {
+            let page = store.list(&services, None, continue_token.as_deref(), Some(500))?;
+            for service in &page.items {
+                allocator.mark(service);
+            }
+            match page.continue_token {
+                Some(token) => continue_token = Some(token),
+                None => break,
+            }
+        }
+        let (shutdown, _) = watch::channel(false);
+        Ok(Arc::new(State {
+            store,
+            events,
+            token,
+            allocator: Mutex::new(allocator),
+            shutdown,
+            bookmark_interval: Duration::from_secs(60),
+            default_watch_timeout: Duration::from_secs(30 * 60),
+            namespace_grace: Duration::from_secs(2),
+        }))
+    }
+
+    /// Ends every watch stream (at shutdown), so connections can close.
+    pub fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub(crate) fn allocator(&self) -> MutexGuard<'_, Allocator> {
+        self.allocator.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The store's name for a resource: `services`, `apps/deployments`.
+pub fn store_resource(resource: &ResourceType) -> String {
+    if resource.group.is_empty() {
+        resource.plural.to_owned()
+    } else {
+        format!("{}/{}", resource.group, resource.plural)
+    }
+}
+
+/// The store key of an object.
+pub fn key(resource: &ResourceType, namespace: Option<&str>, name: &str) -> ObjectKey {
+    let store_resource = store_resource(resource);
+    match namespace.filter(|_| resource.namespaced) {
+        Some(namespace) => ObjectKey::namespaced(store_resource, namespace, name),
+        None => ObjectKey::cluster(store_resource, name),
+    }
+}
+
+fn find(group: &str, plural: &str) -> &'static ResourceType {
+    RESOURCES.iter().find(|r| r.group == group && r.plural == plural).unwrap_or(&RESOURCES[0])
+}
+
+/// The Service resource of the registry.
+pub fn service_resource() -> &'static ResourceType {
+    find("", "services")
+}
+
+/// The Namespace resource of the registry.
+pub fn namespace_resource() -> &'static ResourceType {
+    find("", "namespaces")
+}
