@@ -19,12 +19,16 @@ const TOKEN: &str = "test-token";
 struct Fixture {
     dir: std::path::PathBuf,
     app: App,
+    /// Whether dropping the fixture removes the directory (not when a restart takes it over).
+    owns_dir: bool,
 }
 
 impl Drop for Fixture {
     fn drop(&mut self) {
         self.app.state().shutdown();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -37,10 +41,15 @@ fn fixture_with(options: Options) -> Fixture {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    reopen(dir, options)
+}
+
+/// A fixture over the store already in `dir` (a restart).
+fn reopen(dir: std::path::PathBuf, options: Options) -> Fixture {
     let store = Store::open_with(&dir.join("store.db"), options).unwrap();
     let state: Arc<State> = State::new(store, TOKEN.to_owned()).unwrap();
     ensure_system_objects(&state).unwrap();
-    Fixture { dir, app: app(state) }
+    Fixture { dir, app: app(state), owns_dir: true }
 }
 
 fn fixture() -> Fixture {
@@ -412,4 +421,44 @@ async fn namespaces_are_labelled_and_deleted_with_their_contents() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(f.get("/api/v1/namespaces/gone/services/s").await.code, 404);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_objects_and_allocations() {
+    let f = fixture();
+    let created = f
+        .post(
+            "/api/v1/namespaces/default/services",
+            service("kept", json!({ "type": "NodePort", "ports": [{ "port": 80 }] })),
+        )
+        .await;
+    assert_eq!(created.code, 201);
+    let ip = created.body["spec"]["clusterIP"].as_str().unwrap().to_owned();
+    let node_port = created.body["spec"]["ports"][0]["nodePort"].as_u64().unwrap();
+    let rv: u64 = created.body["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+    // Stop this server (the store's connections close with its state) and start another over the same files.
+    let mut f = f;
+    f.owns_dir = false;
+    let dir = f.dir.clone();
+    drop(f);
+    let restarted = reopen(dir, Options::default());
+    let kept = restarted.get("/api/v1/namespaces/default/services/kept").await;
+    assert_eq!((kept.code, kept.body["spec"]["clusterIP"].as_str()), (200, Some(ip.as_str())));
+    let clash = restarted
+        .post(
+            "/api/v1/namespaces/default/services",
+            service("again", json!({ "clusterIP": ip, "ports": [{ "port": 80 }] })),
+        )
+        .await;
+    assert_eq!(clash.code, 422, "the allocator was rebuilt from the store");
+    let port_clash = restarted
+        .post(
+            "/api/v1/namespaces/default/services",
+            service("again", json!({ "type": "NodePort", "ports": [{ "port": 80, "nodePort": node_port }] })),
+        )
+        .await;
+    assert_eq!(port_clash.code, 422);
+    let next = restarted.post("/api/v1/namespaces", namespace("later")).await;
+    let next_rv: u64 = next.body["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+    assert!(next_rv > rv, "resourceVersion keeps growing across restarts");
 }

@@ -168,6 +168,12 @@ fn the_real_kubectl_drives_knet_up() {
     let applied = cluster.ok(&["apply", "-f", "examples/exercise-2/"]);
     assert!(applied.contains("networkpolicy.networking.k8s.io/deny-all created"), "{applied}");
 
+    let applied = cluster.ok(&["apply", "-f", "examples/exercise-3/"]);
+    assert!(applied.contains("ingress.networking.k8s.io/microservices-ingress created"), "{applied}");
+    let ingresses = rows(&cluster.ok(&["get", "ingress", "-n", "microservices"]));
+    assert_eq!(ingresses[0], ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"]);
+    assert_eq!(ingresses[1][..3], ["microservices-ingress", "nginx", "myapp.local"], "the default IngressClass");
+
     let services = rows(&cluster.ok(&["get", "svc", "-n", "microservices"]));
     assert_eq!(services[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
     let names: Vec<&str> = services[1..].iter().map(|r| r[0].as_str()).collect();

@@ -95,6 +95,9 @@ pub fn create_object(
     if let Some(namespace) = namespace.as_deref() {
         check_namespace_open(state, resource, &name, namespace)?;
     }
+    if resource.plural == "ingresses" {
+        default_ingress_class(state, &mut value)?;
+    }
     let admitted = objects::admit(resource, value, options.validation)?;
     let now = util::now_unix();
     let manager = track.then_some(options.manager.as_str());
@@ -136,6 +139,36 @@ pub fn ensure_object(
     }
     let options = WriteOptions { validation: FieldValidation::Strict, manager: "knet".to_owned(), dry_run: false };
     create_object(state, resource, namespace, value, &options, true).map(|_| true)
+}
+
+/// The DefaultIngressClass admission plugin: an Ingress created without a class (neither `spec.ingressClassName`
+/// nor the legacy `kubernetes.io/ingress.class` annotation) gets the one IngressClass marked as the default.
+fn default_ingress_class(state: &State, ingress: &mut Value) -> Result<(), Status> {
+    let named = ingress.pointer("/spec/ingressClassName").and_then(Value::as_str).is_some_and(|c| !c.is_empty());
+    let annotated = ingress.pointer("/metadata/annotations/kubernetes.io~1ingress.class").is_some();
+    if named || annotated {
+        return Ok(());
+    }
+    let classes = knet_apimachinery::resources::by_path("networking.k8s.io", "v1", "ingressclasses");
+    let Some(classes) = classes else { return Ok(()) };
+    let (items, _) = list_all(&state.store, classes, None, &Selectors::everything())?;
+    let defaults: Vec<&str> = items
+        .iter()
+        .filter(|c| {
+            c.pointer("/metadata/annotations/ingressclass.kubernetes.io~1is-default-class").and_then(Value::as_str)
+                == Some("true")
+        })
+        .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+        .collect();
+    if let [only] = defaults.as_slice()
+        && let Some(object) = ingress.as_object_mut()
+    {
+        let spec = object.entry("spec").or_insert_with(|| json!({}));
+        if let Some(spec) = spec.as_object_mut() {
+            spec.insert("ingressClassName".to_owned(), json!(only));
+        }
+    }
+    Ok(())
 }
 
 /// NamespaceLifecycle: objects are created only in namespaces that exist and are not being deleted.
