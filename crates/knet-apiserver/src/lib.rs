@@ -55,11 +55,14 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// The port to listen on at 127.0.0.1 (0: any free port; the kubeconfig names the one chosen).
     pub port: u16,
+    /// Run without the node data plane. There is no data plane yet, so this is always the case today; the flag
+    /// is accepted so that scripts written for the finished `knet up` work now.
+    pub no_dataplane: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { state_dir: DEFAULT_STATE_DIR.into(), port: 6443 }
+        Config { state_dir: DEFAULT_STATE_DIR.into(), port: 6443, no_dataplane: false }
     }
 }
 

@@ -52,6 +52,9 @@ enum Command {
         /// The port to serve HTTPS on at 127.0.0.1 (0: any free port; the kubeconfig names it).
         #[arg(long, default_value_t = 6443)]
         port: u16,
+        /// Run without the node data plane (pods are not started; today this is always the case).
+        #[arg(long)]
+        no_dataplane: bool,
     },
     /// Stops the `knet up` running on the state dir.
     Down {
@@ -142,8 +145,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let style = Style { color: stdout.is_terminal() };
     match cli.command {
-        Command::Up { state_dir, port } => {
-            knet_apiserver::run(knet_apiserver::Config { state_dir: state_dir.state_dir, port })?;
+        Command::Up { state_dir, port, no_dataplane } => {
+            knet_apiserver::run(knet_apiserver::Config { state_dir: state_dir.state_dir, port, no_dataplane })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Down { state_dir } => {
