@@ -13,7 +13,7 @@ use knet_apimachinery::patch;
 use knet_apimachinery::protobuf;
 use knet_apimachinery::resources::ResourceType;
 use knet_apimachinery::status::{self, Status};
-use knet_object::{Object, defaults, load_str, validate};
+use knet_object::{FieldError, Object, defaults, load_str, validate};
 use serde_json::{Map, Value, json};
 
 use crate::util;
@@ -136,7 +136,11 @@ pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation)
         return Err(cannot_handle("expected exactly one object".to_owned()));
     };
     let mut object = manifest.object;
-    if matches!(object, Object::Other(_)) {
+    if let Object::Other(other) = &object {
+        let errors = other_metadata_errors(&other.metadata);
+        if !errors.is_empty() {
+            return Err(status::invalid(resource.kind, resource.group, &name, &errors));
+        }
         return Ok(Admitted { object: value, warnings: Vec::new() });
     }
     let round_trip = to_value(&object);
@@ -160,6 +164,19 @@ pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation)
         merge_string_data(&mut object);
     }
     Ok(Admitted { object, warnings })
+}
+
+/// The metadata checks every kind shares (`ValidateObjectMeta`: the name a DNS subdomain, labels and annotations
+/// well-formed), for the kinds `knet-object` does not type: Node, ServiceAccount and Event names are DNS subdomains,
+/// as ConfigMap names are, so a ConfigMap with the same metadata is validated and its metadata errors kept.
+fn other_metadata_errors(metadata: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Vec<FieldError> {
+    let mut metadata = metadata.clone();
+    // A cluster-scoped Node has no namespace; the stand-in needs one, and namespace errors are not the Node's.
+    if metadata.namespace.as_deref().is_none_or(str::is_empty) {
+        metadata.namespace = Some("default".to_owned());
+    }
+    let stand_in = Object::ConfigMap(k8s_openapi::api::core::v1::ConfigMap { metadata, ..Default::default() });
+    validate(&stand_in).into_iter().filter(|e| e.field != "metadata.namespace").collect()
 }
 
 /// The JSON of a typed object, `apiVersion` and `kind` included.
@@ -430,7 +447,7 @@ pub fn apply_error_status(resource: &ResourceType, error: &patch::ApplyError) ->
     match error {
         patch::ApplyError::BadRequest { message } => status::bad_request(message.clone()),
         patch::ApplyError::Invalid { path, message } => {
-            let field = knet_object::FieldError {
+            let field = FieldError {
                 kind: knet_object::FieldErrorKind::Invalid,
                 field: path.trim_start_matches('.').to_owned(),
                 value: None,

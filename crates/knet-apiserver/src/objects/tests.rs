@@ -102,3 +102,22 @@ fn secrets_string_data_is_merged_into_data() {
     assert_eq!(admitted.object["data"]["password"], "aHVudGVyMg==");
     assert!(admitted.object.get("stringData").is_none());
 }
+
+#[test]
+fn kinds_without_a_typed_form_still_get_their_names_checked() {
+    let service_accounts = by_path("", "v1", "serviceaccounts").unwrap();
+    let bad =
+        json!({ "apiVersion": "v1", "kind": "ServiceAccount", "metadata": { "name": "Bad_Name", "namespace": "x" } });
+    let status = admit(service_accounts, bad, FieldValidation::Strict).unwrap_err();
+    assert_eq!(status.code(), 422);
+    assert!(
+        status.message.starts_with(r#"ServiceAccount "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name""#),
+        "{}",
+        status.message
+    );
+    let nodes = by_path("", "v1", "nodes").unwrap();
+    let node =
+        json!({ "apiVersion": "v1", "kind": "Node", "metadata": { "name": "knet" }, "status": { "phase": "x" } });
+    let admitted = admit(nodes, node.clone(), FieldValidation::Strict).unwrap();
+    assert_eq!(admitted.object, node);
+}
