@@ -14,12 +14,17 @@ use std::net::{IpAddr, Ipv4Addr};
 use k8s_openapi::api::core::v1::{PodDNSConfig, PodSpec, PodTemplateSpec};
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use knet_object::{Kind, Manifest, Object, Origin};
+use knet_object::{Manifest, Object, Origin};
 
 use crate::policy::Policy;
 use crate::ports::Protocol;
 use crate::selector::Labels;
 use crate::service::Service;
+
+mod system;
+
+pub use system::INGRESS_CONTROLLER_NAMESPACE;
+use system::is_ingress_controller;
 
 /// The label every namespace carries automatically (Kubernetes 1.22+).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -563,120 +568,6 @@ impl Builder {
         });
     }
 
-    /// What every real cluster has, unless the input already defines it: the system namespaces, the `kubernetes`
-    /// Service, and cluster DNS (`kube-dns` Service in front of CoreDNS pods labelled `k8s-app=kube-dns`).
-    fn add_system_objects(&mut self) {
-        for ns in ["default", "kube-system"] {
-            self.imply_namespace(ns);
-        }
-        let origin = Origin::synthetic("<cluster>");
-        let config = self.cluster.config.clone();
-        if self.cluster.find_service("default", "kubernetes").is_none() {
-            let service =
-                system_service("default", "kubernetes", config.api_service_ip, &[("https", "TCP", 443, 6443)], None);
-            self.cluster.services.push(Service::compile(&service, origin.clone(), &mut self.cluster.problems));
-        }
-        if self.cluster.find_service("kube-system", "kube-dns").is_none() {
-            let ports = [("dns", "UDP", 53, 53), ("dns-tcp", "TCP", 53, 53), ("metrics", "TCP", 9153, 9153)];
-            let service = system_service("kube-system", "kube-dns", config.dns_service_ip, &ports, Some("kube-dns"));
-            self.cluster.services.push(Service::compile(&service, origin.clone(), &mut self.cluster.problems));
-        }
-        let has_dns_pods =
-            self.cluster.pods.iter().any(|p| {
-                p.namespace == "kube-system" && p.labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
-            });
-        if !has_dns_pods {
-            let labels: Labels = [("k8s-app".to_owned(), "kube-dns".to_owned())].into();
-            let ports = vec![
-                ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
-                ContainerPort { name: Some("dns-tcp".into()), port: 53, protocol: Protocol::Tcp },
-                ContainerPort { name: Some("metrics".into()), port: 9153, protocol: Protocol::Tcp },
-            ];
-            let ip =
-                self.ips.next(config.pod_ip_range, |a| &mut a.next_pod).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-            self.cluster.pods.push(Pod {
-                namespace: "kube-system".into(),
-                name: "coredns".into(),
-                kind: WorkloadKind::Deployment,
-                labels,
-                containers: vec![Container { name: "coredns".into(), command: None, ports }],
-                observed_ip: None,
-                replicas: vec![Replica { name: "coredns-0".into(), ip, hostname: None }],
-                subdomain: None,
-                host_network: false,
-                dns_policy: "Default".into(),
-                dns_config: None,
-                ready: true,
-                system: true,
-                origin,
-            });
-        }
-    }
-
-    /// Where Ingresses exist, the controller that serves them exists too: ingress-nginx's controller pod in namespace
-    /// `ingress-nginx`, labelled as its Helm chart and the minikube addon label it. Policies see it as any other pod.
-    /// The IngressClass `nginx` that `minikube addons enable ingress` and `knet up` create, marked as the default
-    /// class unless the input already has a default; Ingresses that name no class then get it, as on those clusters.
-    fn add_ingress_class(&mut self) {
-        use k8s_openapi::api::networking::v1::IngressClassSpec;
-        let classes = &self.cluster.ingress_classes;
-        if classes.iter().any(|c| c.name() == "nginx") {
-            return;
-        }
-        let has_default = classes.iter().any(|c| {
-            c.value.metadata.annotations.as_ref().and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION)).map(String::as_str)
-                == Some("true")
-        });
-        let annotations = (!has_default).then(|| [(DEFAULT_CLASS_ANNOTATION.to_owned(), "true".to_owned())].into());
-        self.cluster.ingress_classes.push(Located {
-            value: IngressClass {
-                metadata: ObjectMeta { name: Some("nginx".into()), annotations, ..ObjectMeta::default() },
-                spec: Some(IngressClassSpec { controller: Some("k8s.io/ingress-nginx".into()), parameters: None }),
-            },
-            origin: Origin::synthetic("<cluster>"),
-        });
-    }
-
-    fn add_ingress_controller(&mut self) {
-        let has_controller = self.cluster.pods.iter().any(is_ingress_controller);
-        if self.cluster.ingresses.is_empty() || has_controller {
-            return;
-        }
-        self.imply_namespace(INGRESS_CONTROLLER_NAMESPACE);
-        let labels: Labels = [
-            ("app.kubernetes.io/name", "ingress-nginx"),
-            ("app.kubernetes.io/instance", "ingress-nginx"),
-            ("app.kubernetes.io/component", "controller"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let ports = vec![
-            ContainerPort { name: Some("http".into()), port: 80, protocol: Protocol::Tcp },
-            ContainerPort { name: Some("https".into()), port: 443, protocol: Protocol::Tcp },
-        ];
-        let ip = self
-            .ips
-            .next(self.cluster.config.pod_ip_range, |a| &mut a.next_pod)
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        self.cluster.pods.push(Pod {
-            namespace: INGRESS_CONTROLLER_NAMESPACE.into(),
-            name: "ingress-nginx-controller".into(),
-            kind: WorkloadKind::Deployment,
-            labels,
-            containers: vec![Container { name: "controller".into(), command: None, ports }],
-            observed_ip: None,
-            replicas: vec![Replica { name: "ingress-nginx-controller-0".into(), ip, hostname: None }],
-            subdomain: None,
-            host_network: false,
-            dns_policy: "ClusterFirst".into(),
-            dns_config: None,
-            ready: true,
-            system: true,
-            origin: Origin::synthetic("<cluster>"),
-        });
-    }
-
     /// Allocates what a real API server would: ClusterIPs, NodePorts and LoadBalancer IPs the input left open.
     fn finish(mut self) -> Cluster {
         for service in &self.cluster.services {
@@ -715,17 +606,6 @@ impl Builder {
     }
 }
 
-/// The annotation that marks an IngressClass as the cluster's default.
-pub const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
-
-/// The namespace ingress-nginx is installed in (`minikube addons enable ingress` and the Helm chart agree).
-pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
-
-fn is_ingress_controller(pod: &Pod) -> bool {
-    pod.namespace == INGRESS_CONTROLLER_NAMESPACE
-        && pod.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("controller")
-}
-
 fn workload_kind(kind: &str) -> WorkloadKind {
     match kind {
         "Deployment" => WorkloadKind::Deployment,
@@ -745,50 +625,4 @@ fn pod_is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
         .and_then(|s| s.conditions.as_ref())
         .and_then(|conditions| conditions.iter().find(|c| c.type_ == "Ready"))
         .is_none_or(|c| c.status == "True")
-}
-
-fn system_service(
-    namespace: &str,
-    name: &str,
-    ip: IpAddr,
-    ports: &[(&str, &str, i32, i32)],
-    k8s_app: Option<&str>,
-) -> k8s_openapi::api::core::v1::Service {
-    use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
-    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-    k8s_openapi::api::core::v1::Service {
-        metadata: ObjectMeta { name: Some(name.into()), namespace: Some(namespace.into()), ..ObjectMeta::default() },
-        spec: Some(ServiceSpec {
-            cluster_ip: Some(ip.to_string()),
-            selector: k8s_app.map(|app| [("k8s-app".to_owned(), app.to_owned())].into()),
-            ports: Some(
-                ports
-                    .iter()
-                    .map(|&(port_name, protocol, port, target)| ServicePort {
-                        name: Some(port_name.into()),
-                        protocol: Some(protocol.into()),
-                        port,
-                        target_port: Some(IntOrString::Int(target)),
-                        ..ServicePort::default()
-                    })
-                    .collect(),
-            ),
-            ..ServiceSpec::default()
-        }),
-        status: None,
-    }
-}
-
-/// The kinds whose objects become [`Pod`]s.
-pub fn is_workload_kind(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Pod
-            | Kind::Deployment
-            | Kind::ReplicaSet
-            | Kind::StatefulSet
-            | Kind::DaemonSet
-            | Kind::Job
-            | Kind::CronJob
-    )
 }
