@@ -1,7 +1,19 @@
-//! The endpoints controller's decision, as a pure function: from a Service with a selector and the pods of its
-//! namespace to the Endpoints and EndpointSlice kube-controller-manager would write.
+//! The endpoints controller: for every Service with a selector, the Endpoints and EndpointSlice that list its pods,
+//! ready or not, with named target ports resolved per pod. `desired` is the decision, a pure function from a Service
+//! and the pods of its namespace to the objects kube-controller-manager would write; `run` is the loop around it,
+//! woken by any change to a Service, a pod, or a slice it owns.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use kube::api::{Api, ListParams, PostParams};
+use kube::runtime::controller::{Action as Requeue, Controller};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher;
+use kube::{Resource, ResourceExt};
+
+use crate::{Context, Result};
 
 use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort as SlicePort, EndpointSlice};
@@ -26,6 +38,92 @@ pub enum Action {
     Leave,
     /// Write these objects (create or replace).
     Write { endpoints: Box<Endpoints>, slice: Box<EndpointSlice> },
+}
+
+/// The component name on what this controller writes.
+const COMPONENT: &str = "endpoint-controller";
+
+/// Runs the endpoints controller until it is stopped.
+pub async fn run(context: Arc<Context>) {
+    let client = context.client.clone();
+    let controller = Controller::new(Api::<Service>::all(client.clone()), watcher::Config::default());
+    let services = controller.store();
+    controller
+        .owns(Api::<EndpointSlice>::all(client.clone()), watcher::Config::default())
+        // A pod change may add it to a Service or take it out of one: every Service of its namespace looks again.
+        .watches(Api::<Pod>::all(client), watcher::Config::default(), move |pod| {
+            let namespace = pod.namespace();
+            services
+                .state()
+                .into_iter()
+                .filter(|service| service.namespace() == namespace)
+                .map(|service| ObjectRef::from_obj(&*service))
+                .collect::<Vec<_>>()
+        })
+        .run(reconcile, |_, error, _| crate::retry(COMPONENT, error), context)
+        .for_each(|_| std::future::ready(()))
+        .await;
+}
+
+async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Requeue> {
+    if service.meta().deletion_timestamp.is_some() {
+        return Ok(Requeue::await_change());
+    }
+    let namespace = service.namespace().unwrap_or_default();
+    let pods = Api::<Pod>::namespaced(context.client.clone(), &namespace).list(&ListParams::default()).await?;
+    let Action::Write { endpoints, slice } = desired(&service, &pods.items, &crate::now_rfc3339()) else {
+        return Ok(Requeue::await_change());
+    };
+    write(Api::namespaced(context.client.clone(), &namespace), *endpoints, |e: &Endpoints| e.subsets.clone()).await?;
+    write(Api::namespaced(context.client.clone(), &namespace), *slice, |s: &EndpointSlice| {
+        (s.endpoints.clone(), s.ports.clone(), s.address_type.clone())
+    })
+    .await?;
+    Ok(Requeue::await_change())
+}
+
+/// Creates `wanted`, or replaces the live object when what `content` picks out of it, its labels or its owners
+/// differ (the trigger time alone is no change).
+async fn write<K, C>(api: Api<K>, mut wanted: K, content: impl Fn(&K) -> C) -> Result<()>
+where
+    K: Resource + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+    C: PartialEq,
+{
+    let name = wanted.name_any();
+    match api.get_opt(&name).await? {
+        None => {
+            api.create(&PostParams { field_manager: Some(COMPONENT.to_owned()), ..Default::default() }, &wanted)
+                .await?;
+        }
+        Some(live) => {
+            let same = content(&live) == content(&wanted)
+                && live.meta().labels == wanted.meta().labels
+                && live.meta().owner_references == wanted.meta().owner_references;
+            if !same {
+                wanted.meta_mut().resource_version = live.meta().resource_version.clone();
+                api.replace(
+                    &name,
+                    &PostParams { field_manager: Some(COMPONENT.to_owned()), ..Default::default() },
+                    &wanted,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The name of a Service's EndpointSlice: the Service's name and five characters from its uid, in the alphabet
+/// of kube's generated names (the real controller draws them at random; deriving them keeps one slice per Service).
+pub fn slice_name(service: &str, uid: &str) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut hash = uid.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let mut suffix = String::with_capacity(5);
+    for _ in 0..5 {
+        suffix.push(char::from(ALPHABET[(hash % 27) as usize]));
+        hash /= 27;
+    }
+    format!("{service}-{suffix}")
 }
 
 /// Whether a pod counts as ready (its `Ready` condition is `True`).
@@ -154,7 +252,7 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
     labels.insert("endpointslice.kubernetes.io/managed-by".to_owned(), "endpointslice-controller.k8s.io".to_owned());
     let slice = EndpointSlice {
         metadata: ObjectMeta {
-            name: Some(name.clone()),
+            name: Some(slice_name(&name, service.metadata.uid.as_deref().unwrap_or_default())),
             namespace,
             labels: Some(labels),
             annotations: Some(annotations),
@@ -211,10 +309,20 @@ mod tests {
         let port = &subset.ports.as_ref().unwrap()[0];
         assert_eq!((port.name.as_deref(), port.port), (Some(""), 8080));
         assert_eq!(slice.metadata.labels.as_ref().unwrap()[SERVICE_NAME_LABEL], "web");
+        let slice_name = slice.metadata.name.as_deref().unwrap();
+        assert!(slice_name.starts_with("web-") && slice_name.len() == 9, "{slice_name}");
+        assert_eq!(Some(slice_name), desired_slice_name(&service).as_deref());
         assert_eq!(slice.endpoints.len(), 2);
         assert_eq!(slice.ports.as_ref().unwrap()[0].name.as_deref(), Some(""));
         assert_eq!(endpoints.metadata.owner_references.as_ref().unwrap()[0].uid, "u1");
         assert!(endpoints.metadata.annotations.as_ref().unwrap().contains_key(LAST_CHANGE_TRIGGER_TIME));
+    }
+
+    fn desired_slice_name(service: &Service) -> Option<String> {
+        match desired(service, &[], "t") {
+            Action::Write { slice, .. } => slice.metadata.name,
+            Action::Leave => None,
+        }
     }
 
     #[test]

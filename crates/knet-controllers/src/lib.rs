@@ -1,7 +1,127 @@
 //! knet's controllers: clients of the Kubernetes API written with kube-rs, so they run unchanged against any API
-//! server. Today: the pure part of the endpoints controller (`endpoints::desired`), which computes the Endpoints and
-//! EndpointSlice of a Service from its pods; the watch loop that applies them is the next step.
+//! server. `knet up` starts them in-process against its own API server, with the kubeconfig it wrote.
+//!
+//! ```text
+//!   start(client, config) ── endpoints   Services + Pods            → Endpoints, EndpointSlices
+//!                         ├─ deployment  Deployments + ReplicaSets  → ReplicaSets, Deployment status
+//!                         ├─ replicaset  ReplicaSets + Pods         → Pods, ReplicaSet status
+//!                         ├─ node        Pods (no data plane)       → binding, pod IP, Running and Ready
+//!                         └─ gc          owners and dependents      → deletes dependents whose owner is gone
+//! ```
+//!
+//! Each controller keeps its decision in a pure function (`desired`, `plan`, ...) with its own tests; the loop
+//! around it only reads, calls the function, and writes. Events for notable actions go through `events`.
 
+pub mod deployment;
 pub mod endpoints;
+pub mod events;
+pub mod gc;
+pub mod node;
+pub mod replicaset;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use kube;
+use kube::Client;
+use tokio::task::JoinSet;
+
+/// How long a failed reconcile waits before it is retried.
+pub(crate) const RETRY: Duration = Duration::from_secs(1);
+
+/// What the controllers need to know about the cluster they run in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The one node pods are scheduled to.
+    pub node_name: String,
+    /// The node's address (`status.hostIP` of its pods).
+    pub node_ip: String,
+    /// The node's pod CIDR, from which the stand-in node gives pods their IPs (IPv4, e.g. `10.244.0.0/24`).
+    pub pod_cidr: String,
+    /// Whether to run the stand-in node (`node`): true when there is no node data plane to run pods for real.
+    pub stand_in_node: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            node_name: "knet".to_owned(),
+            node_ip: "127.0.0.1".to_owned(),
+            pod_cidr: "10.244.0.0/24".to_owned(),
+            stand_in_node: true,
+        }
+    }
+}
+
+/// What every controller is handed: the client and the cluster's facts.
+#[derive(Clone)]
+pub struct Context {
+    pub client: Client,
+    pub config: Config,
+    pub events: events::Recorder,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// An error of one reconcile; the loop logs it and retries.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Kube(#[from] kube::Error),
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The running controllers.
+#[derive(Debug)]
+pub struct Controllers {
+    tasks: JoinSet<()>,
+}
+
+impl Controllers {
+    /// Starts every controller on `client`.
+    pub fn start(client: Client, config: Config) -> Controllers {
+        let context = Arc::new(Context { events: events::Recorder::new(client.clone()), client, config });
+        let mut tasks = JoinSet::new();
+        tasks.spawn(endpoints::run(Arc::clone(&context)));
+        tasks.spawn(deployment::run(Arc::clone(&context)));
+        tasks.spawn(replicaset::run(Arc::clone(&context)));
+        tasks.spawn(gc::run(Arc::clone(&context)));
+        if context.config.stand_in_node {
+            tasks.spawn(node::run(Arc::clone(&context)));
+        }
+        Controllers { tasks }
+    }
+
+    /// Stops every controller.
+    pub async fn stop(mut self) {
+        self.tasks.shutdown().await;
+    }
+}
+
+/// What a failed reconcile does: say so, and try again after `RETRY`.
+pub(crate) fn retry(controller: &str, error: &Error) -> kube::runtime::controller::Action {
+    eprintln!("knet: {controller}: {error}");
+    kube::runtime::controller::Action::requeue(RETRY)
+}
+
+/// The current time as RFC 3339 with seconds, as Kubernetes writes timestamps.
+pub(crate) fn now_rfc3339() -> String {
+    k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()
+}
+
+/// A client for the cluster of a kubeconfig file (the one `knet up` writes, or any other).
+pub async fn client_from_kubeconfig(path: &std::path::Path) -> Result<Client> {
+    let invalid = |message: String| Error::Invalid { what: path.display().to_string(), message };
+    let kubeconfig = kube::config::Kubeconfig::read_from(path).map_err(|e| invalid(e.to_string()))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
+        .await
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(Client::try_from(config)?)
+}

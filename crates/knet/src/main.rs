@@ -1,7 +1,8 @@
 //! The `knet` command: parses arguments, reads manifests, and prints what `knet-analyze` decides; `up`, `down` and
-//! `kubeconfig` hand over to the API server in `knet-apiserver`.
+//! `kubeconfig` run the API server of `knet-apiserver` with the controllers of `knet-controllers` (`up.rs`).
 
 mod files;
+mod up;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -146,7 +147,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let style = Style { color: stdout.is_terminal() };
     match cli.command {
         Command::Up { state_dir, port, no_dataplane } => {
-            knet_apiserver::run(knet_apiserver::Config { state_dir: state_dir.state_dir, port, no_dataplane })?;
+            up::up(knet_apiserver::Config { state_dir: state_dir.state_dir, port, no_dataplane })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Down { state_dir } => {

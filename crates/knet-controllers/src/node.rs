@@ -1,0 +1,347 @@
+//! The stand-in node: what the scheduler and the kubelet do for a pod when there is no node data plane to run it.
+//! A new pod is bound to the one node, given the next free IP of the node's pod CIDR (round-robin from the last one
+//! given, as the host-local IPAM plugin does, so a freed address is not handed out again at once), and reported
+//! Running with every container started and ready. A pod being deleted gracefully is let go at once: there are no
+//! processes to stop. The node data plane replaces this with real sandboxes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::runtime::controller::{Action as Requeue, Controller};
+use kube::runtime::reflector::Store;
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+
+use crate::events::Type;
+use crate::{Context, Error, Result};
+
+/// The scheduler's name on the events it records.
+const SCHEDULER: &str = "default-scheduler";
+/// The kubelet's name on the events it records.
+const KUBELET: &str = "kubelet";
+
+/// The node's pod CIDR as addresses: the network, its prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodCidr {
+    network: Ipv4Addr,
+    prefix: u8,
+}
+
+impl PodCidr {
+    /// Parses `a.b.c.d/n` (n from 8 to 30: room for the gateway and at least one pod).
+    pub fn parse(text: &str) -> Option<PodCidr> {
+        let (address, prefix) = text.split_once('/')?;
+        let address: Ipv4Addr = address.parse().ok()?;
+        let prefix: u8 = prefix.parse().ok().filter(|p| (8..=30).contains(p))?;
+        let mask = u32::MAX << (32 - prefix);
+        Some(PodCidr { network: Ipv4Addr::from(u32::from(address) & mask), prefix })
+    }
+
+    /// The addresses pods may get: all but the network address, the gateway (`.1`) and the broadcast address.
+    fn pod_addresses(&self) -> std::ops::RangeInclusive<u32> {
+        let first = u32::from(self.network);
+        let last = first | (u32::MAX >> self.prefix);
+        (first + 2)..=(last - 1)
+    }
+}
+
+/// The next address to give a pod: the first free one after `last` (wrapping around), or `None` when all are used.
+pub fn next_address(cidr: PodCidr, used: &BTreeSet<Ipv4Addr>, last: Option<Ipv4Addr>) -> Option<Ipv4Addr> {
+    let range = cidr.pod_addresses();
+    let start = last.map(u32::from).filter(|l| range.contains(l)).map_or(*range.start(), |l| l + 1);
+    let after = start..=*range.end();
+    let before = *range.start()..start;
+    after.chain(before).map(Ipv4Addr::from).find(|address| !used.contains(address))
+}
+
+/// What the node does next for a pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing: the pod runs, or belongs to another node.
+    Nothing,
+    /// Bind it to this node.
+    Bind,
+    /// Start it: give it an address and report it Running and Ready.
+    Start,
+    /// It is being deleted: confirm the deletion.
+    Remove,
+}
+
+/// What the node does for `pod`.
+pub fn step(pod: &Pod, node: &str) -> Step {
+    let bound_to = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+    if pod.metadata.deletion_timestamp.is_some() {
+        return if bound_to.is_none_or(|n| n == node) { Step::Remove } else { Step::Nothing };
+    }
+    match bound_to {
+        None => Step::Bind,
+        Some(name) if name != node => Step::Nothing,
+        Some(_) => {
+            let status = pod.status.as_ref();
+            let running = status.and_then(|s| s.phase.as_deref()) == Some("Running");
+            let addressed = status.and_then(|s| s.pod_ip.as_deref()).is_some();
+            if running && addressed { Step::Nothing } else { Step::Start }
+        }
+    }
+}
+
+/// The status a started pod reports: Running, its address, every container running and ready.
+pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> Value {
+    let spec = pod.spec.as_ref();
+    let containers: Vec<Value> = spec
+        .map(|s| s.containers.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|container| {
+            json!({
+                "name": container.name,
+                "image": container.image.clone().unwrap_or_default(),
+                "imageID": "",
+                "containerID": format!("knet://{}-{}", pod.metadata.uid.as_deref().unwrap_or(""), container.name),
+                "ready": true,
+                "started": true,
+                "restartCount": 0,
+                "state": { "running": { "startedAt": now } },
+            })
+        })
+        .collect();
+    let condition =
+        |kind: &str| json!({ "type": kind, "status": "True", "lastTransitionTime": now, "lastProbeTime": null });
+    json!({
+        "phase": "Running",
+        "hostIP": host_ip,
+        "hostIPs": [{ "ip": host_ip }],
+        "podIP": pod_ip.to_string(),
+        "podIPs": [{ "ip": pod_ip.to_string() }],
+        "startTime": now,
+        "qosClass": qos_class(pod),
+        "conditions": [
+            condition("PodReadyToStartContainers"),
+            condition("Initialized"),
+            condition("Ready"),
+            condition("ContainersReady"),
+            condition("PodScheduled"),
+        ],
+        "containerStatuses": containers,
+    })
+}
+
+/// The pod's QoS class, as the kubelet computes it from requests and limits.
+fn qos_class(pod: &Pod) -> &'static str {
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let resources = || containers.iter().filter_map(|c| c.resources.as_ref());
+    let any = resources().any(|r| {
+        r.requests.as_ref().is_some_and(|m| !m.is_empty()) || r.limits.as_ref().is_some_and(|m| !m.is_empty())
+    });
+    if !any {
+        return "BestEffort";
+    }
+    let guaranteed = containers.iter().all(|c| {
+        let Some(r) = c.resources.as_ref() else { return false };
+        let limits = r.limits.clone().unwrap_or_default();
+        let requests = r.requests.clone().unwrap_or_default();
+        ["cpu", "memory"]
+            .iter()
+            .all(|k| limits.contains_key(*k) && requests.get(*k).is_none_or(|q| Some(q) == limits.get(*k)))
+    });
+    if guaranteed { "Guaranteed" } else { "Burstable" }
+}
+
+/// The addresses handed out: the last one (where the next search starts), and those given to pods the watch has
+/// not yet shown with their address.
+#[derive(Debug, Default)]
+struct Addresses {
+    last: Option<Ipv4Addr>,
+    in_flight: HashMap<String, Ipv4Addr>,
+}
+
+struct Node {
+    context: Arc<Context>,
+    cidr: PodCidr,
+    pods: Store<Pod>,
+    addresses: Mutex<Addresses>,
+}
+
+/// Runs the stand-in node until it is stopped.
+pub async fn run(context: Arc<Context>) {
+    let Some(cidr) = PodCidr::parse(&context.config.pod_cidr) else {
+        eprintln!("knet: node: the pod CIDR {:?} is not an IPv4 CIDR with room for pods", context.config.pod_cidr);
+        return;
+    };
+    let controller = Controller::new(Api::<Pod>::all(context.client.clone()), watcher::Config::default());
+    let node = Arc::new(Node { pods: controller.store(), context, cidr, addresses: Mutex::default() });
+    controller
+        .run(reconcile, |_, error, _| crate::retry("node", error), node)
+        .for_each(|_| std::future::ready(()))
+        .await;
+}
+
+async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
+    let context = &node.context;
+    let name = pod.name_any();
+    let api: Api<Pod> = Api::namespaced(context.client.clone(), &pod.namespace().unwrap_or_default());
+    match step(&pod, &context.config.node_name) {
+        Step::Nothing => {}
+        Step::Remove => {
+            match api.delete(&name, &DeleteParams { grace_period_seconds: Some(0), ..Default::default() }).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Step::Bind => {
+            let patch = json!({ "spec": { "nodeName": context.config.node_name } });
+            api.patch(&name, &PatchParams::default(), &Patch::Strategic(&patch)).await?;
+            let message = format!(
+                "Successfully assigned {}/{name} to {}",
+                pod.namespace().unwrap_or_default(),
+                context.config.node_name
+            );
+            context.events.record(SCHEDULER, &*pod, Type::Normal, "Scheduled", &message).await;
+        }
+        Step::Start => {
+            // Every pod's address must be known before one is chosen.
+            node.pods
+                .wait_until_ready()
+                .await
+                .map_err(|e| Error::Invalid { what: "the pod cache".into(), message: e.to_string() })?;
+            let address = node.reserve(&pod)?;
+            let now = crate::now_rfc3339();
+            let status = running_status(&pod, address, &context.config.node_ip, &now);
+            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({ "status": status }))).await?;
+            for container in pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default() {
+                let image = container.image.as_deref().unwrap_or_default();
+                let pulled = format!("Container image \"{image}\" already present on machine");
+                context.events.record(KUBELET, &*pod, Type::Normal, "Pulled", &pulled).await;
+                let created = format!("Created container: {}", container.name);
+                context.events.record(KUBELET, &*pod, Type::Normal, "Created", &created).await;
+                let started = format!("Started container {}", container.name);
+                context.events.record(KUBELET, &*pod, Type::Normal, "Started", &started).await;
+            }
+        }
+    }
+    Ok(Requeue::await_change())
+}
+
+impl Node {
+    /// The address of `pod`: the one it has, or the one it was given, or the next free one.
+    fn reserve(&self, pod: &Pod) -> Result<Ipv4Addr> {
+        let current = pod.status.as_ref().and_then(|s| s.pod_ip.as_deref()).and_then(|ip| ip.parse().ok());
+        if let Some(address) = current {
+            return Ok(address);
+        }
+        let uid = pod.uid().unwrap_or_default();
+        let pods = self.pods.state();
+        let mut addresses = self.addresses.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // An address in flight is settled once the watch shows the pod with it, or the pod gone.
+        addresses.in_flight.retain(|uid, address| {
+            pods.iter().any(|p| p.uid().as_deref() == Some(uid.as_str()) && pod_ip(p) != Some(*address))
+        });
+        if let Some(address) = addresses.in_flight.get(&uid) {
+            return Ok(*address);
+        }
+        let used: BTreeSet<Ipv4Addr> =
+            pods.iter().filter_map(|p| pod_ip(p)).chain(addresses.in_flight.values().copied()).collect();
+        let address = next_address(self.cidr, &used, addresses.last).ok_or_else(|| Error::Invalid {
+            what: format!("pod {}/{}", pod.namespace().unwrap_or_default(), pod.name_any()),
+            message: format!("no free address left in the pod CIDR {}", self.context.config.pod_cidr),
+        })?;
+        addresses.last = Some(address);
+        addresses.in_flight.insert(uid, address);
+        Ok(address)
+    }
+}
+
+fn pod_ip(pod: &Pod) -> Option<Ipv4Addr> {
+    pod.status.as_ref()?.pod_ip.as_deref()?.parse().ok()
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").field("cidr", &self.cidr).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> PodCidr {
+        PodCidr::parse(text).unwrap()
+    }
+
+    fn ip(text: &str) -> Ipv4Addr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn addresses_skip_network_gateway_and_broadcast_and_go_round() {
+        let pods = cidr("10.244.0.0/24");
+        let mut used = BTreeSet::new();
+        assert_eq!(next_address(pods, &used, None), Some(ip("10.244.0.2")));
+        used.insert(ip("10.244.0.2"));
+        assert_eq!(next_address(pods, &used, Some(ip("10.244.0.2"))), Some(ip("10.244.0.3")));
+        // Freed .2 is not handed out again until the range wraps.
+        used.clear();
+        assert_eq!(next_address(pods, &used, Some(ip("10.244.0.3"))), Some(ip("10.244.0.4")));
+        assert_eq!(next_address(pods, &used, Some(ip("10.244.0.254"))), Some(ip("10.244.0.2")));
+        let full: BTreeSet<Ipv4Addr> = (2..=254).map(|n| Ipv4Addr::new(10, 244, 0, n)).collect();
+        assert_eq!(next_address(pods, &full, None), None);
+    }
+
+    #[test]
+    fn cidr_parsing_masks_and_refuses_what_has_no_room() {
+        assert_eq!(cidr("10.244.0.7/24"), cidr("10.244.0.0/24"));
+        assert_eq!(PodCidr::parse("10.244.0.0/31"), None);
+        assert_eq!(PodCidr::parse("10.244.0.0"), None);
+        assert_eq!(PodCidr::parse("fd00::/64"), None);
+        assert_eq!(next_address(cidr("10.0.0.0/30"), &BTreeSet::new(), None), Some(ip("10.0.0.2")));
+    }
+
+    fn pod(value: Value) -> Pod {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn steps_follow_the_pods_life() {
+        let new = pod(json!({ "metadata": { "name": "a" }, "spec": { "containers": [{ "name": "c" }] } }));
+        assert_eq!(step(&new, "knet"), Step::Bind);
+        let bound = pod(
+            json!({ "metadata": { "name": "a" }, "spec": { "nodeName": "knet", "containers": [{ "name": "c" }] } }),
+        );
+        assert_eq!(step(&bound, "knet"), Step::Start);
+        assert_eq!(step(&bound, "elsewhere"), Step::Nothing);
+        let mut running = bound.clone();
+        running.status = serde_json::from_value(json!({ "phase": "Running", "podIP": "10.244.0.2" })).unwrap();
+        assert_eq!(step(&running, "knet"), Step::Nothing);
+        let mut leaving = running.clone();
+        leaving.metadata.deletion_timestamp = serde_json::from_value(json!("2026-11-28T12:00:00Z")).unwrap();
+        assert_eq!(step(&leaving, "knet"), Step::Remove);
+    }
+
+    #[test]
+    fn running_status_reports_every_container_ready() {
+        let p = pod(json!({
+            "metadata": { "name": "a", "uid": "u" },
+            "spec": { "nodeName": "knet", "containers": [
+                { "name": "web", "image": "nginx:1.27", "resources": { "requests": { "cpu": "100m" } } },
+                { "name": "side", "image": "busybox" }
+            ] }
+        }));
+        let status = running_status(&p, ip("10.244.0.9"), "127.0.0.1", "2026-11-28T12:00:00Z");
+        assert_eq!(status["podIP"], "10.244.0.9");
+        assert_eq!(status["phase"], "Running");
+        assert_eq!(status["qosClass"], "Burstable");
+        assert_eq!(status["containerStatuses"][1]["name"], "side");
+        assert_eq!(status["containerStatuses"][1]["ready"], true);
+        let ready = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
+        assert_eq!(ready["status"], "True");
+        let parsed: k8s_openapi::api::core::v1::PodStatus = serde_json::from_value(status).unwrap();
+        assert_eq!(parsed.container_statuses.unwrap().len(), 2);
+    }
+}
