@@ -119,6 +119,11 @@ pub fn service_resource() -> &'static ResourceType {
     find("", "services")
 }
 
+/// The Pod resource of the registry.
+pub fn pod_resource() -> &'static ResourceType {
+    find("", "pods")
+}
+
 /// The Namespace resource of the registry.
 pub fn namespace_resource() -> &'static ResourceType {
     find("", "namespaces")

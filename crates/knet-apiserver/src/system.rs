@@ -1,6 +1,7 @@
 //! The objects every cluster starts with, created at start when missing (so a restart changes nothing, and a user
 //! who deleted one gets it back): the namespaces `default`, `kube-system`, `kube-public` and `kube-node-lease`; the
-//! Services `kubernetes` (10.96.0.1:443) and `kube-dns` (10.96.0.10: 53/UDP, 53/TCP, 9153/TCP); the one Node; and
+//! Services `kubernetes` (10.96.0.1:443) and `kube-dns` (10.96.0.10: 53/UDP, 53/TCP, 9153/TCP); the Deployment
+//! `coredns` whose pods (labelled `k8s-app=kube-dns`) stand for the cluster DNS server; the one Node; and
 //! ingress-nginx's IngressClass `nginx`, marked default. They go through the same admission as a client's objects.
 
 use knet_apimachinery::resources::{RESOURCES, ResourceType};
@@ -28,6 +29,7 @@ pub fn ensure(state: &State) -> Result<()> {
         (resource("", "namespaces"), None, namespace("kube-node-lease")),
         (resource("", "services"), Some("default"), kubernetes_service()),
         (resource("", "services"), Some("kube-system"), kube_dns_service()),
+        (resource("apps", "deployments"), Some("kube-system"), coredns_deployment()),
         (resource("", "nodes"), None, node(&now)),
         (resource("networking.k8s.io", "ingressclasses"), None, ingress_class()),
     ];
@@ -81,6 +83,38 @@ fn kube_dns_service() -> Value {
             ],
             "selector": { "k8s-app": "kube-dns" },
             "type": "ClusterIP",
+        },
+    })
+}
+
+/// kubeadm's CoreDNS Deployment, as far as the network sees it: two replicas serving 53/UDP, 53/TCP and 9153/TCP.
+fn coredns_deployment() -> Value {
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": "coredns", "namespace": "kube-system", "labels": { "k8s-app": "kube-dns" } },
+        "spec": {
+            "replicas": 2,
+            "selector": { "matchLabels": { "k8s-app": "kube-dns" } },
+            "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": "25%", "maxUnavailable": 1 } },
+            "template": {
+                "metadata": { "labels": { "k8s-app": "kube-dns" } },
+                "spec": {
+                    "priorityClassName": "system-cluster-critical",
+                    "dnsPolicy": "Default",
+                    "containers": [{
+                        "name": "coredns",
+                        "image": "registry.k8s.io/coredns/coredns:v1.12.0",
+                        "args": ["-conf", "/etc/coredns/Corefile"],
+                        "ports": [
+                            { "name": "dns", "containerPort": 53, "protocol": "UDP" },
+                            { "name": "dns-tcp", "containerPort": 53, "protocol": "TCP" },
+                            { "name": "metrics", "containerPort": 9153, "protocol": "TCP" },
+                        ],
+                        "resources": { "limits": { "memory": "170Mi" }, "requests": { "cpu": "100m", "memory": "70Mi" } },
+                    }],
+                },
+            },
         },
     })
 }

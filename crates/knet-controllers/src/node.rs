@@ -188,6 +188,10 @@ async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
     match step(&pod, &context.config.node_name) {
         Step::Nothing => {}
         Step::Remove => {
+            for container in pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default() {
+                let message = format!("Stopping container {}", container.name);
+                context.events.record(KUBELET, &*pod, Type::Normal, "Killing", &message).await;
+            }
             match api.delete(&name, &DeleteParams { grace_period_seconds: Some(0), ..Default::default() }).await {
                 Ok(_) => {}
                 Err(kube::Error::Api(status)) if status.code == 404 => {}

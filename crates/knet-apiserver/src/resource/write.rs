@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::read::{Selectors, list_all};
 use super::{ApiRequest, Form, Reply, negotiation_error, store_error, with_type};
 use crate::objects::{self, FieldValidation};
-use crate::state::{State, key, namespace_resource, service_resource};
+use crate::state::{State, key, namespace_resource, pod_resource, service_resource};
 use crate::util;
 
 /// How many times a patch is retried when another write slipped in between its read and its write.
@@ -402,6 +402,8 @@ struct DeleteOptions {
     uid: Option<String>,
     resource_version: Option<u64>,
     dry_run: bool,
+    /// `gracePeriodSeconds` of the body or the query, when given.
+    grace_period: Option<i64>,
 }
 
 fn delete_options(request: &ApiRequest) -> Result<DeleteOptions, Status> {
@@ -426,11 +428,24 @@ fn delete_options(request: &ApiRequest) -> Result<DeleteOptions, Status> {
     if body.get("dryRun").and_then(Value::as_array).is_some_and(|d| d.iter().any(|v| v == "All")) {
         options.dry_run = true;
     }
+    options.grace_period = match body.get("gracePeriodSeconds") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(other) if !other.is_null() => {
+            return Err(status::bad_request(format!("gracePeriodSeconds: Invalid value: {other}: must be an integer")));
+        }
+        _ => match request.query.get("gracePeriodSeconds") {
+            Some(text) => Some(text.parse().map_err(|_| {
+                status::bad_request(format!("gracePeriodSeconds: Invalid value: {text:?}: must be an integer"))
+            })?),
+            None => None,
+        },
+    };
     Ok(options)
 }
 
-/// DELETE of an object. Objects go at once (graceful pod deletion is for the node data plane); a namespace takes
-/// its contents with it.
+/// DELETE of an object. Objects go at once, except a namespace, which takes its contents with it first, and a pod
+/// running on a node, which is deleted gracefully: it gets a `deletionTimestamp` its grace period ahead, and the node
+/// deletes it for good (with a grace period of 0) once its containers have stopped.
 pub fn delete(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status> {
     let path = &request.path;
     let resource = path.resource;
@@ -457,12 +472,39 @@ pub fn delete(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status>
         let stored = crate::namespaces::begin_delete(state, live)?;
         return reply(request, 200, stored, Vec::new());
     }
+    if resource == pod_resource()
+        && let Some(grace) = pod_grace_period(&live, options.grace_period)
+    {
+        let stored = if live.pointer("/metadata/deletionTimestamp").is_some() {
+            live
+        } else {
+            let mut terminating = live.clone();
+            terminating["metadata"]["deletionTimestamp"] = json!(util::rfc3339(util::now_unix() + grace));
+            terminating["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
+            state
+                .store
+                .update(&object_key, terminating, options.resource_version)
+                .map_err(|e| store_error(resource, name, e))?
+                .object
+        };
+        return reply(request, 200, stored, Vec::new());
+    }
     let event =
         state.store.delete(&object_key, options.resource_version).map_err(|e| store_error(resource, name, e))?;
     if resource == service_resource() {
         state.allocator().release(&event.object);
     }
     Ok(Reply::status(&status::success(resource, name, &uid)))
+}
+
+/// The grace period a pod's deletion waits for, or `None` when it goes at once: a grace period of 0 was asked
+/// for, or nothing runs it (not bound to a node, or already finished).
+fn pod_grace_period(pod: &Value, asked: Option<i64>) -> Option<i64> {
+    let bound = pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+    let finished = matches!(pod.pointer("/status/phase").and_then(Value::as_str), Some("Succeeded" | "Failed"));
+    let default = pod.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(30);
+    let grace = asked.unwrap_or(default).max(0);
+    (bound && !finished && grace > 0).then_some(grace)
 }
 
 /// DELETE of a collection: every object passing the selectors; the answer lists them.
