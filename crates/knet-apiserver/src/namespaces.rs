@@ -1,89 +1,83 @@
-//! Namespace deletion, as kube-apiserver and the namespace controller do it between them: a DELETE marks the
-//! namespace `Terminating` (with a `deletionTimestamp`) and answers at once; new objects in it are refused (403);
-//! after a short grace its contents are deleted, then the namespace itself. A namespace left `Terminating` by a
-//! stop is finished at the next start.
-//!
-//! This is a stand-in for the namespace controller of issue 3, section 3, which will do the same through the API.
+//! kube-apiserver's half of namespace deletion: a DELETE marks the namespace `Terminating` (with a
+//! `deletionTimestamp`) and answers at once; new objects in it are refused (403). The namespace controller (in
+//! `knet-controllers`) deletes its contents through the API and then removes the `kubernetes` finalizer through the
+//! `finalize` subresource; the namespace goes when its last finalizer does.
 
-use std::sync::Arc;
-
-use knet_apimachinery::resources::RESOURCES;
 use knet_apimachinery::status::{self, Status};
 use serde_json::{Value, json};
 
-use crate::resource::list_all;
-use crate::resource::read::Selectors;
 use crate::resource::store_error;
-use crate::state::{State, key, namespace_resource, service_resource};
+use crate::state::{State, key, namespace_resource};
 use crate::util;
 
 /// Namespaces kube-apiserver refuses to delete.
 pub const UNDELETABLE: &[&str] = &["default", "kube-system", "kube-public"];
 
-/// Marks `live` (a namespace) as terminating and schedules the deletion of its contents and of itself. Returns the
-/// namespace as stored.
-pub fn begin_delete(state: &Arc<State>, live: Value) -> Result<Value, Status> {
+fn name_of(namespace: &Value) -> String {
+    namespace.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+/// Whether a namespace's `spec.finalizers` and `metadata.finalizers` are both empty.
+fn unfinalized(namespace: &Value) -> bool {
+    let empty = |pointer: &str| namespace.pointer(pointer).and_then(Value::as_array).is_none_or(Vec::is_empty);
+    empty("/spec/finalizers") && empty("/metadata/finalizers")
+}
+
+/// Marks `live` (a namespace) as terminating, or deletes it at once when nothing finalizes it. Returns the
+/// namespace as stored (or as it was, when deleted).
+pub fn begin_delete(state: &State, live: Value) -> Result<Value, Status> {
     let resource = namespace_resource();
-    let name = live.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name = name_of(&live);
     if UNDELETABLE.contains(&name.as_str()) {
         return Err(status::forbidden(resource, &name, "this namespace may not be deleted"));
     }
-    let stored = if live.pointer("/metadata/deletionTimestamp").is_some() {
-        live
-    } else {
-        let mut terminating = live.clone();
-        terminating["metadata"]["deletionTimestamp"] = json!(util::rfc3339(util::now_unix()));
-        terminating["metadata"]["deletionGracePeriodSeconds"] = json!(0);
-        terminating["status"] = json!({ "phase": "Terminating" });
-        let rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
-        state
+    let rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+    if unfinalized(&live) {
+        return Ok(state
             .store
-            .update(&key(resource, None, &name), terminating, rv)
+            .delete(&key(resource, None, &name), rv)
             .map_err(|e| store_error(resource, &name, e))?
-            .object
+            .object);
+    }
+    if live.pointer("/metadata/deletionTimestamp").is_some() {
+        return Ok(live);
+    }
+    let mut terminating = live;
+    terminating["metadata"]["deletionTimestamp"] = json!(util::rfc3339(util::now_unix()));
+    terminating["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+    terminating["status"]["phase"] = json!("Terminating");
+    Ok(state
+        .store
+        .update(&key(resource, None, &name), terminating, rv)
+        .map_err(|e| store_error(resource, &name, e))?
+        .object)
+}
+
+/// PUT of `namespaces/{name}/finalize`: takes `spec.finalizers` from `body`, nothing else; a terminating namespace
+/// left with no finalizer is deleted.
+pub fn finalize(state: &State, name: &str, body: &Value) -> Result<Value, Status> {
+    let resource = namespace_resource();
+    let finalizers = match body.pointer("/spec/finalizers") {
+        None | Some(Value::Null) => json!([]),
+        Some(list @ Value::Array(items)) if items.iter().all(Value::is_string) => list.clone(),
+        Some(other) => {
+            return Err(status::bad_request(format!(
+                "spec.finalizers: Invalid value: {other}: must be a list of strings"
+            )));
+        }
     };
-    schedule(state, name);
-    Ok(stored)
-}
-
-/// Finishes the namespaces a previous run left terminating.
-pub fn resume(state: &Arc<State>) -> Result<(), Status> {
-    let (namespaces, _) = list_all(&state.store, namespace_resource(), None, &Selectors::everything())?;
-    for namespace in namespaces.iter().filter(|n| n.pointer("/metadata/deletionTimestamp").is_some()) {
-        let name = namespace.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-        schedule(state, name.to_owned());
+    let object_key = key(resource, None, name);
+    let live = state
+        .store
+        .get(&object_key)
+        .map_err(|e| store_error(resource, name, e))?
+        .ok_or_else(|| status::not_found(resource, name))?;
+    let rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+    let mut updated = live;
+    updated["spec"]["finalizers"] = finalizers;
+    if updated.pointer("/metadata/deletionTimestamp").is_some() && unfinalized(&updated) {
+        state.store.delete(&object_key, rv).map_err(|e| store_error(resource, name, e))?;
+        return Ok(updated);
     }
-    Ok(())
-}
-
-fn schedule(state: &Arc<State>, name: String) {
-    let state = Arc::clone(state);
-    std::thread::spawn(move || {
-        // The grace lets `kubectl delete -f dir/` delete the namespace's objects itself, as it does on a real
-        // cluster, where the namespace controller takes a moment.
-        std::thread::sleep(state.namespace_grace);
-        if let Err(status) = finish(&state, &name) {
-            eprintln!("knet: deleting namespace {name}: {}", status.message);
-        }
-    });
-}
-
-/// Deletes every object in `namespace`, then the namespace.
-fn finish(state: &State, namespace: &str) -> Result<(), Status> {
-    let everything = Selectors::everything();
-    for resource in RESOURCES.iter().filter(|r| r.namespaced) {
-        let (items, _) = list_all(&state.store, resource, Some(namespace), &everything)?;
-        for item in items {
-            let name = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-            match state.store.delete(&key(resource, Some(namespace), name), None) {
-                Ok(event) if resource == service_resource() => state.allocator().release(&event.object),
-                Ok(_) | Err(knet_store::Error::NotFound { .. }) => {}
-                Err(error) => return Err(store_error(resource, name, error)),
-            }
-        }
-    }
-    match state.store.delete(&key(namespace_resource(), None, namespace), None) {
-        Ok(_) | Err(knet_store::Error::NotFound { .. }) => Ok(()),
-        Err(error) => Err(store_error(namespace_resource(), namespace, error)),
-    }
+    Ok(state.store.update(&object_key, updated, rv).map_err(|e| store_error(resource, name, e))?.object)
 }

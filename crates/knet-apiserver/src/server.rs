@@ -52,11 +52,7 @@ impl Server {
         let state = State::new(store, credentials.token.clone())?;
         {
             let state = Arc::clone(&state);
-            tokio::task::spawn_blocking(move || {
-                system::ensure(&state)?;
-                crate::namespaces::resume(&state)
-                    .map_err(|s| Error::SystemObject { what: "namespaces".to_owned(), message: s.message })
-            })
+            tokio::task::spawn_blocking(move || system::ensure(&state))
             .await
             .map_err(|e| Error::Runtime { what: "creating the system objects", source: std::io::Error::other(e) })??;
         }

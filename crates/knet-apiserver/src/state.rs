@@ -30,8 +30,6 @@ pub struct State {
     pub(crate) bookmark_interval: Duration,
     /// How long a watch without `timeoutSeconds` lasts.
     pub(crate) default_watch_timeout: Duration,
-    /// How long a terminating namespace waits before its contents are deleted.
-    pub(crate) namespace_grace: Duration,
 }
 
 impl std::fmt::Debug for State {
@@ -74,7 +72,6 @@ impl State {
             shutdown,
             bookmark_interval: Duration::from_secs(60),
             default_watch_timeout: Duration::from_secs(30 * 60),
-            namespace_grace: Duration::from_secs(2),
         }))
     }
 

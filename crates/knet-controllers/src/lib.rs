@@ -6,6 +6,7 @@
 //!                         ├─ deployment  Deployments + ReplicaSets  → ReplicaSets, Deployment status
 //!                         ├─ replicaset  ReplicaSets + Pods         → Pods, ReplicaSet status
 //!                         ├─ node        Pods (no data plane)       → binding, pod IP, Running and Ready
+//!                         ├─ namespace   terminating Namespaces     → contents deleted, then `finalize`
 //!                         └─ gc          owners and dependents      → deletes dependents whose owner is gone
 //! ```
 //!
@@ -16,6 +17,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod events;
 pub mod gc;
+pub mod namespace;
 pub mod node;
 pub mod replicaset;
 
@@ -93,6 +95,7 @@ impl Controllers {
         tasks.spawn(deployment::run(Arc::clone(&context)));
         tasks.spawn(replicaset::run(Arc::clone(&context)));
         tasks.spawn(gc::run(Arc::clone(&context)));
+        tasks.spawn(namespace::run(Arc::clone(&context)));
         if context.config.stand_in_node {
             tasks.spawn(node::run(Arc::clone(&context)));
         }

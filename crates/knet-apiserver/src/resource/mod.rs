@@ -114,6 +114,8 @@ fn dispatch(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status> {
         ))),
         ("get", Some("scale")) => write::get_scale(state, request),
         ("update" | "patch", Some("scale")) => write::update_scale(state, request, verb),
+        ("update", Some("finalize")) => write::finalize(state, request),
+        (_, Some("finalize")) => Err(status::method_not_allowed(resource, verb)),
         ("get", _) => read::get(state, request),
         ("list", _) => read::list(state, request),
         ("create", _) => write::create(state, request),

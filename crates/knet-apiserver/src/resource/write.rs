@@ -497,6 +497,14 @@ pub fn delete(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status>
     Ok(Reply::status(&status::success(resource, name, &uid)))
 }
 
+/// PUT of a namespace's `finalize` subresource (the namespace controller's last step).
+pub fn finalize(state: &State, request: &ApiRequest) -> Result<Reply, Status> {
+    let body: Value = serde_json::from_slice(&request.body)
+        .map_err(|e| status::bad_request(format!("the request body is not valid JSON: {e}")))?;
+    let stored = crate::namespaces::finalize(state, request.path.name.as_deref().unwrap_or_default(), &body)?;
+    reply(request, 200, stored, Vec::new())
+}
+
 /// The grace period a pod's deletion waits for, or `None` when it goes at once: a grace period of 0 was asked
 /// for, or nothing runs it (not bound to a node, or already finished).
 fn pod_grace_period(pod: &Value, asked: Option<i64>) -> Option<i64> {
