@@ -9,12 +9,15 @@
 //!    store's history after N is replayed; a version older than the history answers an ERROR event with a 410
 //!    `Status` (kube-apiserver's watch cache does the same), and the client lists again.
 //! 3. **Stream** live events newer than the last one sent, filtered by resource, namespace and selectors. An
-//!    object that stops matching the selectors is sent as DELETED, one that starts matching as ADDED. A watcher
+//!    object that stops matching the selectors is sent as DELETED, one that starts matching as ADDED (as
+//!    kube-apiserver judges by the old and the new object). A watch started from a resourceVersion has not seen the
+//!    old state of an object it was not sent yet: a change that leaves the selectors is sent as DELETED then, since
+//!    the client may hold the object, and reflectors and informers ignore the DELETED of one they do not. A watcher
 //!    that fell behind the broadcast catches up from the store's history; an idle one gets a BOOKMARK every
 //!    `bookmark_interval` when it asked with `allowWatchBookmarks`.
 //! 4. **End** at `timeoutSeconds`, when the client goes, or at shutdown.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,6 +45,8 @@ pub fn is_watch(request: &ApiRequest) -> bool {
 struct Start {
     /// The events to send first.
     events: Vec<(EventKind, Value)>,
+    /// The history to replay after them, judged against the selectors as live events are.
+    replay: Vec<Event>,
     /// The resourceVersion after which live events are sent.
     after: u64,
     /// The keys visible to the watcher, when the start listed them.
@@ -98,7 +103,8 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
         bookmarks,
         sender,
         last_sent: start.after,
-        visible: start.visible.take(),
+        listed: start.visible.is_some(),
+        visible: start.visible.take().unwrap_or_default().into_iter().map(|key| (key, true)).collect(),
     };
     tokio::spawn(watcher.run(start, receiver, timeout, bookmarks && initial_events_end));
     let mut response = hyper::Response::new(ResponseBody::Stream(chunks));
@@ -125,24 +131,16 @@ fn start(
         let store_resource = store_resource(resource);
         let visible = items.iter().map(|item| object_key(&store_resource, item)).collect();
         let events = items.into_iter().map(|item| (EventKind::Added, item)).collect();
-        return Ok(Start { events, after, visible: Some(visible), expired: None });
+        return Ok(Start { events, replay: Vec::new(), after, visible: Some(visible), expired: None });
     }
     let after: u64 = requested.parse().map_err(|_| {
         status::bad_request(format!("resourceVersion: Invalid value: {requested:?}: must be an integer"))
     })?;
     match state.store.events_since(&store_resource(resource), namespace, after) {
-        Ok(events) => {
-            // Live events continue after the last replayed one (of any selector match).
-            let after = events.iter().map(|e| e.resource_version).max().unwrap_or(after).max(after);
-            let replay = events
-                .into_iter()
-                .filter(|e| selectors.matches(resource, &e.object))
-                .map(|e| (e.kind, e.object))
-                .collect();
-            Ok(Start { events: replay, after, visible: None, expired: None })
-        }
+        Ok(replay) => Ok(Start { events: Vec::new(), replay, after, visible: None, expired: None }),
         Err(knet_store::Error::Expired { requested, oldest }) => Ok(Start {
             events: Vec::new(),
+            replay: Vec::new(),
             after,
             visible: None,
             expired: Some(status::gone_expired(requested, oldest)),
@@ -172,8 +170,10 @@ struct Watcher {
     sender: mpsc::Sender<Bytes>,
     /// The newest resourceVersion this watcher has seen (sent or skipped): everything up to it is accounted for.
     last_sent: u64,
-    /// The objects the client believes match, when known.
-    visible: Option<HashSet<ObjectKey>>,
+    /// Whether the client holds each object (it matched the selectors when last sent), for the objects known.
+    visible: HashMap<ObjectKey, bool>,
+    /// Whether the start listed every object, so that an object missing from `visible` is one the client lacks.
+    listed: bool,
 }
 
 /// Why a watch ends.
@@ -199,10 +199,20 @@ impl Watcher {
                 return;
             }
         }
+        for event in start.replay {
+            if self.on_committed(&event).await.is_err() {
+                return;
+            }
+        }
         if initial_events_end && self.send_bookmark(true).await.is_err() {
             return;
         }
         let mut shutdown = self.state.shutdown_signal();
+        // `changed` only sees a shutdown that begins after this point: a watch that starts once it has begun (a
+        // client re-watching at once) ends here, or the server's drain would wait for it until its timeout.
+        if *shutdown.borrow() {
+            return;
+        }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let mut ticker = tokio::time::interval(self.state.bookmark_interval);
@@ -268,30 +278,27 @@ impl Watcher {
             return Ok(());
         }
         let matches = self.selectors.matches(self.resource, &event.object);
-        let kind = match &mut self.visible {
-            Some(visible) => {
-                let was_visible = visible.contains(&event.key);
-                match (event.kind, matches, was_visible) {
-                    (EventKind::Deleted, _, true) => {
-                        visible.remove(&event.key);
-                        EventKind::Deleted
-                    }
-                    (EventKind::Deleted, _, false) => return Ok(()),
-                    (_, true, true) => EventKind::Modified,
-                    (_, true, false) => {
-                        visible.insert(event.key.clone());
-                        EventKind::Added
-                    }
-                    (_, false, true) => {
-                        visible.remove(&event.key);
-                        EventKind::Deleted
-                    }
-                    (_, false, false) => return Ok(()),
-                }
-            }
-            None if matches => event.kind,
-            None => return Ok(()),
+        let was_visible = self.visible.get(&event.key).copied().or(self.listed.then_some(false));
+        let kind = match (event.kind, matches, was_visible) {
+            // A delete is judged by the object's last state, which the event carries.
+            (EventKind::Deleted, _, Some(true)) | (EventKind::Deleted, true, None) => Some(EventKind::Deleted),
+            (EventKind::Deleted, _, _) => None,
+            (_, true, Some(true)) => Some(EventKind::Modified),
+            (_, true, Some(false)) => Some(EventKind::Added),
+            (kind, true, None) => Some(kind),
+            (_, false, Some(true)) => Some(EventKind::Deleted),
+            (_, false, Some(false)) | (EventKind::Added, false, None) => None,
+            // Left the selectors, from a state this watch never saw: the client may hold the object.
+            (_, false, None) => Some(EventKind::Deleted),
         };
+        if matches && event.kind != EventKind::Deleted {
+            self.visible.insert(event.key.clone(), true);
+        } else if self.listed {
+            self.visible.remove(&event.key);
+        } else {
+            self.visible.insert(event.key.clone(), false);
+        }
+        let Some(kind) = kind else { return Ok(()) };
         self.send_object(kind, event.object.clone()).await
     }
 
