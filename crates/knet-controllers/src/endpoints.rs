@@ -134,24 +134,26 @@ fn ready(pod: &Pod) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-fn selected(selector: &BTreeMap<String, String>, pod: &Pod) -> bool {
-    let labels = pod.metadata.labels.as_ref();
-    selector.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-}
-
-/// The container port a target port names on `pod`, or the number itself.
-fn resolve(target: &IntOrString, pod: &Pod) -> Option<i32> {
+/// The container port a target port names on `pod` for `protocol` (a name resolves only on a container port of the
+/// same protocol, as kube's `FindPort` has it), or the number itself.
+fn resolve(target: &IntOrString, protocol: &str, pod: &Pod) -> Option<i32> {
     match target {
         IntOrString::Int(n) => Some(*n),
         IntOrString::String(name) => pod.spec.as_ref()?.containers.iter().find_map(|c| {
-            c.ports.as_ref()?.iter().find(|p| p.name.as_deref() == Some(name.as_str())).map(|p| p.container_port)
+            c.ports.as_ref()?.iter().find_map(|p| {
+                let same_protocol = p.protocol.as_deref().unwrap_or("TCP") == protocol;
+                (p.name.as_deref() == Some(name.as_str()) && same_protocol).then_some(p.container_port)
+            })
         }),
     }
 }
 
 /// The Endpoints and EndpointSlice of `service` from the pods of its namespace; `now` is the RFC 3339 trigger time.
 pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
-    let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else { return Action::Leave };
+    // An empty selector is no selector: kube-apiserver stores `{}` as absent.
+    let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else {
+        return Action::Leave;
+    };
     let name = service.metadata.name.clone().unwrap_or_default();
     let namespace = service.metadata.namespace.clone();
     let owner = OwnerReference {
@@ -167,7 +169,11 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
     let mut subsets: BTreeMap<Vec<Port>, Addresses> = BTreeMap::new();
     let mut slice_endpoints = Vec::new();
     let mut slice_ports: Option<Vec<Port>> = None;
-    let mut pods: Vec<&Pod> = pods.iter().filter(|p| selected(selector, p)).collect();
+    // One label-selector semantic for the whole project: the model's.
+    let selector = knet_model::selector::Selector::from_map(selector);
+    let no_labels = BTreeMap::new();
+    let mut pods: Vec<&Pod> =
+        pods.iter().filter(|p| selector.matches(p.metadata.labels.as_ref().unwrap_or(&no_labels))).collect();
     pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     for pod in pods {
         if pod.metadata.deletion_timestamp.is_some() {
@@ -178,8 +184,9 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
             .iter()
             .filter_map(|p| {
                 let target = p.target_port.clone().unwrap_or(IntOrString::Int(p.port));
-                let port = resolve(&target, pod)?;
-                Some((p.name.clone().unwrap_or_default(), port, p.protocol.clone().unwrap_or_else(|| "TCP".into())))
+                let protocol = p.protocol.clone().unwrap_or_else(|| "TCP".into());
+                let port = resolve(&target, &protocol, pod)?;
+                Some((p.name.clone().unwrap_or_default(), port, protocol))
             })
             .collect();
         let is_ready = ready(pod);
@@ -329,5 +336,7 @@ mod tests {
     fn no_selector_leaves_the_endpoints() {
         let service: Service = from_json(serde_json::json!({"metadata": {"name": "ext"}, "spec": {}}));
         assert_eq!(desired(&service, &[], "t"), Action::Leave);
+        let empty: Service = from_json(serde_json::json!({"metadata": {"name": "e"}, "spec": {"selector": {}}}));
+        assert_eq!(desired(&empty, &[], "t"), Action::Leave);
     }
 }
