@@ -326,6 +326,9 @@ fn initial_status(resource: &ResourceType, object: &mut Value) {
             }
         }
         "pods" => {
+            if let Some(spec) = map.get_mut("spec").and_then(Value::as_object_mut) {
+                pod_admission(spec);
+            }
             let qos = pod_qos(map.get("spec").unwrap_or(&Value::Null));
             map.insert("status".to_owned(), json!({ "phase": "Pending", "qosClass": qos }));
         }
@@ -337,6 +340,32 @@ fn initial_status(resource: &ResourceType, object: &mut Value) {
             map.remove("status");
         }
         _ => {}
+    }
+}
+
+/// What kube-apiserver's default admission plugins add to a new pod: the `default` ServiceAccount
+/// (ServiceAccount), priority 0 (Priority), and five minutes of tolerance for a not-ready or unreachable node
+/// (DefaultTolerationSeconds).
+fn pod_admission(spec: &mut serde_json::Map<String, Value>) {
+    let account = spec
+        .get("serviceAccountName")
+        .or_else(|| spec.get("serviceAccount"))
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .unwrap_or("default")
+        .to_owned();
+    spec.insert("serviceAccountName".to_owned(), json!(account));
+    spec.insert("serviceAccount".to_owned(), json!(account));
+    spec.entry("priority").or_insert(json!(0));
+    let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));
+    if let Some(list) = tolerations.as_array_mut() {
+        for taint in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            if !list.iter().any(|t| t.get("key").and_then(Value::as_str) == Some(taint)) {
+                list.push(
+                    json!({ "key": taint, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300 }),
+                );
+            }
+        }
     }
 }
 

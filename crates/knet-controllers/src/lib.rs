@@ -7,6 +7,7 @@
 //!                         ├─ replicaset  ReplicaSets + Pods         → Pods, ReplicaSet status
 //!                         ├─ node        Pods (no data plane)       → binding, pod IP, Running and Ready
 //!                         ├─ namespace   terminating Namespaces     → contents deleted, then `finalize`
+//!                         ├─ serviceaccount  Namespaces             → `default` ServiceAccount, `kube-root-ca.crt`
 //!                         └─ gc          owners and dependents      → deletes dependents whose owner is gone
 //! ```
 //!
@@ -20,6 +21,7 @@ pub mod gc;
 pub mod namespace;
 pub mod node;
 pub mod replicaset;
+pub mod serviceaccount;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +44,8 @@ pub struct Config {
     pub pod_cidr: String,
     /// Whether to run the stand-in node (`node`): true when there is no node data plane to run pods for real.
     pub stand_in_node: bool,
+    /// The cluster CA (PEM) that every namespace's `kube-root-ca.crt` ConfigMap carries, when known.
+    pub root_ca: Option<String>,
 }
 
 impl Default for Config {
@@ -51,6 +55,7 @@ impl Default for Config {
             node_ip: "127.0.0.1".to_owned(),
             pod_cidr: "10.244.0.0/24".to_owned(),
             stand_in_node: true,
+            root_ca: None,
         }
     }
 }
@@ -96,6 +101,7 @@ impl Controllers {
         tasks.spawn(replicaset::run(Arc::clone(&context)));
         tasks.spawn(gc::run(Arc::clone(&context)));
         tasks.spawn(namespace::run(Arc::clone(&context)));
+        tasks.spawn(serviceaccount::run(Arc::clone(&context)));
         if context.config.stand_in_node {
             tasks.spawn(node::run(Arc::clone(&context)));
         }

@@ -90,7 +90,8 @@ pub fn step(pod: &Pod, node: &str) -> Step {
     }
 }
 
-/// The status a started pod reports: Running, its address, every container running and ready.
+/// The status a started pod reports: Running, its address, every container running and ready. (The QoS class was
+/// set by the API server at creation.)
 pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> Value {
     let spec = pod.spec.as_ref();
     let containers: Vec<Value> = spec
@@ -119,7 +120,6 @@ pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> 
         "podIP": pod_ip.to_string(),
         "podIPs": [{ "ip": pod_ip.to_string() }],
         "startTime": now,
-        "qosClass": qos_class(pod),
         "conditions": [
             condition("PodReadyToStartContainers"),
             condition("Initialized"),
@@ -129,27 +129,6 @@ pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> 
         ],
         "containerStatuses": containers,
     })
-}
-
-/// The pod's QoS class, as the kubelet computes it from requests and limits.
-fn qos_class(pod: &Pod) -> &'static str {
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
-    let resources = || containers.iter().filter_map(|c| c.resources.as_ref());
-    let any = resources().any(|r| {
-        r.requests.as_ref().is_some_and(|m| !m.is_empty()) || r.limits.as_ref().is_some_and(|m| !m.is_empty())
-    });
-    if !any {
-        return "BestEffort";
-    }
-    let guaranteed = containers.iter().all(|c| {
-        let Some(r) = c.resources.as_ref() else { return false };
-        let limits = r.limits.clone().unwrap_or_default();
-        let requests = r.requests.clone().unwrap_or_default();
-        ["cpu", "memory"]
-            .iter()
-            .all(|k| limits.contains_key(*k) && requests.get(*k).is_none_or(|q| Some(q) == limits.get(*k)))
-    });
-    if guaranteed { "Guaranteed" } else { "Burstable" }
 }
 
 /// The addresses handed out: the last one (where the next search starts), and those given to pods the watch has
@@ -340,7 +319,6 @@ mod tests {
         let status = running_status(&p, ip("10.244.0.9"), "127.0.0.1", "2026-11-28T12:00:00Z");
         assert_eq!(status["podIP"], "10.244.0.9");
         assert_eq!(status["phase"], "Running");
-        assert_eq!(status["qosClass"], "Burstable");
         assert_eq!(status["containerStatuses"][1]["name"], "side");
         assert_eq!(status["containerStatuses"][1]["ready"], true);
         let ready = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
