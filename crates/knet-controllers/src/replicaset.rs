@@ -78,7 +78,9 @@ pub async fn run(context: Arc<Context>) {
             replica_sets
                 .state()
                 .into_iter()
-                .filter(|rs| rs.namespace() == namespace && selects(rs.spec.as_ref().map(|s| &s.selector), &pod.metadata))
+                .filter(|rs| {
+                    rs.namespace() == namespace && selects(rs.spec.as_ref().map(|s| &s.selector), &pod.metadata)
+                })
                 .map(|rs| ObjectRef::from_obj(&*rs))
                 .collect()
         })
@@ -272,7 +274,13 @@ pub fn status(rs: &ReplicaSet, active: &[&Pod], now: Timestamp) -> ReplicaSetSta
 
 /// Adds the `ReplicaFailure` condition for a failed create or delete, unless the ReplicaSet already has one (kube
 /// keeps the first failure's time and words until the failures stop).
-pub fn set_failure(status: &mut ReplicaSetStatus, live: Option<&ReplicaSetStatus>, reason: &str, message: &str, now: Timestamp) {
+pub fn set_failure(
+    status: &mut ReplicaSetStatus,
+    live: Option<&ReplicaSetStatus>,
+    reason: &str,
+    message: &str,
+    now: Timestamp,
+) {
     let existing = live.and_then(|s| s.conditions.as_ref()).and_then(|c| c.iter().find(|c| c.type_ == REPLICA_FAILURE));
     let condition = existing.cloned().unwrap_or_else(|| ReplicaSetCondition {
         type_: REPLICA_FAILURE.to_owned(),
@@ -307,8 +315,14 @@ fn normalized(mut status: ReplicaSetStatus) -> ReplicaSetStatus {
 }
 
 /// The optional fields of a ReplicaSet status, cleared explicitly by a merge patch when absent.
-const RS_STATUS_FIELDS: &[&str] =
-    &["availableReplicas", "conditions", "fullyLabeledReplicas", "observedGeneration", "readyReplicas", "terminatingReplicas"];
+const RS_STATUS_FIELDS: &[&str] = &[
+    "availableReplicas",
+    "conditions",
+    "fullyLabeledReplicas",
+    "observedGeneration",
+    "readyReplicas",
+    "terminatingReplicas",
+];
 
 /// A status as a JSON merge patch: every optional field in `fields` that the status leaves out becomes `null`, so the
 /// patch replaces the stored status as a whole.
@@ -379,8 +393,7 @@ pub(crate) fn selects(selector: Option<&LabelSelector>, meta: &ObjectMeta) -> bo
     let Some(selector) = selector else { return false };
     let empty = BTreeMap::new();
     let labels = meta.labels.as_ref().unwrap_or(&empty);
-    let labels_match =
-        selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
+    let labels_match = selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
     labels_match
         && selector.match_expressions.iter().flatten().all(|requirement| {
             let values = requirement.values.as_deref().unwrap_or_default();

@@ -42,9 +42,8 @@ fn pod(name: &str, node: Option<&str>, phase: &str, ready_since: Option<&str>, c
         pod.spec.as_mut().unwrap().node_name = Some(node.to_owned());
     }
     if let Some(since) = ready_since {
-        pod.status.as_mut().unwrap().conditions = Some(vec![from_json(
-            json!({"type": "Ready", "status": "True", "lastTransitionTime": since}),
-        )]);
+        pod.status.as_mut().unwrap().conditions =
+            Some(vec![from_json(json!({"type": "Ready", "status": "True", "lastTransitionTime": since}))]);
     }
     pod
 }
