@@ -15,7 +15,7 @@ use kube::{Resource, ResourceExt};
 
 use crate::{Context, Result};
 
-use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service};
+use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Namespace, Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort as SlicePort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -74,6 +74,12 @@ async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Reque
     let Action::Write { endpoints, slice } = desired(&service, &pods.items, &crate::now_rfc3339()) else {
         return Ok(Requeue::await_change());
     };
+    if let Some(ns) = Api::<Namespace>::all(context.client.clone()).get_opt(&namespace).await?
+        && ns.metadata.deletion_timestamp.is_some()
+    {
+        // The namespace is going, and refuses new objects: nothing to write.
+        return Ok(Requeue::await_change());
+    }
     write(Api::namespaced(context.client.clone(), &namespace), *endpoints, |e: &Endpoints| e.subsets.clone()).await?;
     write(Api::namespaced(context.client.clone(), &namespace), *slice, |s: &EndpointSlice| {
         (s.endpoints.clone(), s.ports.clone(), s.address_type.clone())

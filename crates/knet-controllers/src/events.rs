@@ -47,8 +47,13 @@ impl Recorder {
     where
         K: Resource<DynamicType = ()>,
     {
-        if let Err(error) = self.try_record(component, object, kind, reason, message).await {
-            eprintln!("knet: {component}: recording event {reason} for {}: {error}", object.name_any());
+        match self.try_record(component, object, kind, reason, message).await {
+            Ok(()) => {}
+            // A namespace being deleted takes no new events; there is no one left to read them.
+            Err(kube::Error::Api(status)) if status.code == 403 => {}
+            Err(error) => {
+                eprintln!("knet: {component}: recording event {reason} for {}: {error}", object.name_any());
+            }
         }
     }
 

@@ -116,7 +116,13 @@ impl Controllers {
 
 /// What a failed reconcile does: say so, and try again after `RETRY`.
 pub(crate) fn retry(controller: &str, error: &Error) -> kube::runtime::controller::Action {
-    eprintln!("knet: {controller}: {error}");
+    // Writing into a namespace that is being deleted is refused until the namespace is gone; that is the normal
+    // course of a namespace deletion, not worth a line.
+    let namespace_terminating = matches!(error, Error::Kube(kube::Error::Api(status))
+        if status.code == 403 && status.message.contains("because it is being terminated"));
+    if !namespace_terminating {
+        eprintln!("knet: {controller}: {error}");
+    }
     kube::runtime::controller::Action::requeue(RETRY)
 }
 

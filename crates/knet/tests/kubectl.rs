@@ -1,6 +1,9 @@
-//! `knet up` driven by the real kubectl 1.33 over HTTPS on a free loopback port: version, namespaces, apply of
-//! the guide's exercises (and a second apply that changes nothing), get with server-side Tables, kube-apiserver's
-//! error wording, delete, a second `knet up` refused, `knet kubeconfig`, and `knet down`.
+//! `knet up` driven by the real kubectl over HTTPS on a free loopback port. The first test covers the API server:
+//! version, namespaces, apply of the guide's exercises (and a second apply that changes nothing), get with
+//! server-side Tables, kube-apiserver's error wording, delete, a second `knet up` refused, `knet kubeconfig`, and
+//! `knet down`. The second walks the guide's kubectl commands, as written, with kubectl 1.33, 1.30 and the
+//! dispatcher, against the controllers: Deployments become available, pods Running with IPs from the pod CIDR,
+//! Services list their endpoints, scale and rollouts work, and deleting the namespace takes everything with it.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -58,12 +61,16 @@ impl Cluster {
     }
 
     fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = Command::new(&self.kubectl);
+        self.kubectl_with(&self.kubectl, args, stdin)
+    }
+
+    fn kubectl_with(&self, kubectl: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = Command::new(kubectl);
         command
             .arg("--kubeconfig")
             .arg(&self.kubeconfig)
             .arg("--cache-dir")
-            .arg(self.dir.join("kubectl-cache"))
+            .arg(self.dir.join(format!("kubectl-cache-{}", kubectl.display().to_string().replace('/', "_"))))
             .args(args)
             .current_dir(repo())
             .stdin(Stdio::piped())
@@ -243,5 +250,193 @@ fn the_real_kubectl_drives_knet_up() {
     assert_eq!(cluster.ok(&["delete", "namespace", "microservices"]), "namespace \"microservices\" deleted\n");
     assert!(cluster.fails(&["get", "namespace", "microservices"], None).contains("NotFound"));
 
+    cluster.down();
+}
+
+/// One kubectl binary walking the guide's commands on a running cluster.
+struct Guide<'a> {
+    cluster: &'a Cluster,
+    kubectl: PathBuf,
+}
+
+impl Guide<'_> {
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.cluster.kubectl_with(&self.kubectl, args, stdin)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        self.ok_with(args, None)
+    }
+
+    fn ok_with(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let output = self.run(args, stdin);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{} {args:?} failed:\n{stdout}\n{stderr}", self.kubectl.display());
+        stdout
+    }
+
+    /// Runs `args` until `done` holds for its output (controllers take a moment), failing after a deadline.
+    fn eventually(&self, args: &[&str], done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.ok(args);
+            if done(&out) {
+                return out;
+            }
+            assert!(Instant::now() < deadline, "{args:?} never settled; last output:\n{out}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+fn example(path: &str) -> String {
+    std::fs::read_to_string(repo().join("examples").join(path)).expect("an example of the guide")
+}
+
+/// Whether `ip` is in the node's pod CIDR, 10.244.0.0/24.
+fn in_pod_cidr(ip: &str) -> bool {
+    ip.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.octets()[..3] == [10, 244, 0])
+}
+
+/// The addresses of a `kubectl get endpoints` row's ENDPOINTS column (`<none>`: none).
+fn endpoint_addresses(table: &str) -> Vec<String> {
+    let rows = rows(table);
+    let column = rows[1][1].as_str();
+    if column == "<none>" { Vec::new() } else { column.split(',').map(str::to_owned).collect() }
+}
+
+fn walk_the_guide(guide: &Guide<'_>) {
+    // 演習1: the namespace, then each tier with `kubectl apply -f - <<EOF`.
+    assert_eq!(guide.ok(&["create", "namespace", "microservices"]), "namespace/microservices created\n");
+    for (file, deployment, service) in [
+        ("exercise-1/01-postgres.yaml", "postgres", "postgres-service"),
+        ("exercise-1/02-backend.yaml", "backend", "backend-service"),
+        ("exercise-1/03-frontend.yaml", "frontend", "frontend-service"),
+    ] {
+        let applied = guide.ok_with(&["apply", "-f", "-"], Some(&example(file)));
+        assert_eq!(applied, format!("deployment.apps/{deployment} created\nservice/{service} created\n"));
+    }
+    let waited =
+        guide.ok(&["wait", "--for=condition=available", "deployment", "--all", "-n", "microservices", "--timeout=60s"]);
+    for deployment in ["backend", "frontend", "postgres"] {
+        assert!(waited.contains(&format!("deployment.apps/{deployment} condition met")), "{waited}");
+    }
+    let services = rows(&guide.ok(&["get", "services", "-n", "microservices"]));
+    assert_eq!(services[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
+    assert_eq!(services.len(), 4);
+
+    // The exec commands need the node data plane; until then the answer says so.
+    let exec =
+        guide.run(&["exec", "-n", "microservices", "deployment/backend", "--", "nslookup", "postgres-service"], None);
+    assert!(!exec.status.success());
+    let exec_error = String::from_utf8_lossy(&exec.stderr);
+    assert!(exec_error.contains("node data plane"), "{exec_error}");
+
+    // 演習2 and 演習3.
+    let denied = guide.ok_with(&["apply", "-f", "-"], Some(&example("exercise-2/01-deny-all.yaml")));
+    assert_eq!(denied, "networkpolicy.networking.k8s.io/deny-all created\n");
+    let allowed = guide.ok_with(&["apply", "-f", "-"], Some(&example("exercise-2/02-allow.yaml")));
+    assert_eq!(allowed.lines().count(), 4, "{allowed}");
+    let ingress = guide.ok_with(&["apply", "-f", "-"], Some(&example("exercise-3/01-ingress.yaml")));
+    assert_eq!(ingress, "ingress.networking.k8s.io/microservices-ingress created\n");
+
+    // トラブルシューティング: Services, endpoints, pods.
+    let described = guide.ok(&["describe", "svc", "backend-service", "-n", "microservices"]);
+    let endpoints_line = described.lines().find(|l| l.starts_with("Endpoints:")).expect("an Endpoints line");
+    let listed: Vec<&str> = endpoints_line["Endpoints:".len()..].trim().split(',').collect();
+    assert_eq!(listed.len(), 2, "{described}");
+    for address in &listed {
+        let (ip, port) = address.split_once(':').expect("ip:port");
+        assert!(in_pod_cidr(ip) && port == "8080", "{described}");
+    }
+    let selector = described.lines().find_map(|l| l.strip_prefix("Selector:")).map(str::trim);
+    assert_eq!(selector, Some("app=backend"), "{described}");
+    let endpoints = guide.ok(&["get", "endpoints", "backend-service", "-n", "microservices"]);
+    assert_eq!(rows(&endpoints)[0], ["NAME", "ENDPOINTS", "AGE"]);
+    let mut from_endpoints = endpoint_addresses(&endpoints);
+    let mut from_describe: Vec<String> = listed.iter().map(|s| s.to_string()).collect();
+    from_endpoints.sort();
+    from_describe.sort();
+    assert_eq!(from_endpoints, from_describe);
+
+    let pods = rows(&guide.ok(&["get", "pods", "-n", "microservices", "-l", "app=backend"]));
+    assert_eq!(pods[0], ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    assert_eq!(pods.len(), 3, "two backend pods: {pods:?}");
+    for pod in &pods[1..] {
+        assert!(pod[0].starts_with("backend-"), "{pod:?}");
+        assert_eq!(pod[1..4], ["1/1", "Running", "0"]);
+    }
+    let pod = guide.ok(&["describe", "pod", &pods[1][0], "-n", "microservices"]);
+    for expected in
+        ["Status:           Running", "Node:             knet/127.0.0.1", "Controlled By:  ReplicaSet/backend-"]
+    {
+        assert!(pod.contains(expected), "{expected:?} in:\n{pod}");
+    }
+    let ip_line = pod.lines().find(|l| l.starts_with("IP:")).expect("an IP line");
+    assert!(in_pod_cidr(ip_line["IP:".len()..].trim()), "{pod}");
+    assert!(pod.contains("Successfully assigned microservices/"), "the scheduler's event:\n{pod}");
+
+    // NetworkPolicy の診断.
+    let policies = rows(&guide.ok(&["get", "networkpolicy", "-n", "microservices"]));
+    assert_eq!(policies[0], ["NAME", "POD-SELECTOR", "AGE"]);
+    assert_eq!(policies.len(), 6, "deny-all and four allowing policies");
+    let deny_all = guide.ok(&["describe", "networkpolicy", "deny-all", "-n", "microservices"]);
+    assert!(deny_all.contains("PodSelector:     <none> (Allowing the specific traffic to all pods in this namespace)"));
+    assert!(deny_all.contains("Policy Types: Ingress, Egress"), "{deny_all}");
+
+    // DNS の診断: CoreDNS pods stand for the cluster DNS server.
+    let dns = rows(&guide.ok(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"]));
+    assert_eq!(dns.len(), 3, "two coredns pods: {dns:?}");
+    assert!(dns[1..].iter().all(|p| p[0].starts_with("coredns-") && p[2] == "Running"), "{dns:?}");
+
+    // Scale and roll out.
+    assert_eq!(
+        guide.ok(&["scale", "deployment", "backend", "--replicas=3", "-n", "microservices"]),
+        "deployment.apps/backend scaled\n"
+    );
+    let rolled = guide.ok(&["rollout", "status", "deployment/backend", "-n", "microservices", "--timeout=60s"]);
+    assert!(rolled.ends_with("deployment \"backend\" successfully rolled out\n"), "{rolled}");
+    guide.eventually(&["get", "endpoints", "backend-service", "-n", "microservices"], |t| {
+        endpoint_addresses(t).len() == 3
+    });
+    let changed = example("exercise-1/02-backend.yaml").replace("node:16-alpine", "node:20-alpine");
+    let reapplied = guide.ok_with(&["apply", "-f", "-"], Some(&changed));
+    assert_eq!(reapplied, "deployment.apps/backend configured\nservice/backend-service unchanged\n");
+    let rolled = guide.ok(&["rollout", "status", "deployment/backend", "-n", "microservices", "--timeout=60s"]);
+    assert!(rolled.ends_with("deployment \"backend\" successfully rolled out\n"), "{rolled}");
+    let images = guide.eventually(
+        &[
+            "get",
+            "pods",
+            "-n",
+            "microservices",
+            "-l",
+            "app=backend",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ],
+        |out| out.split_whitespace().count() == 2 && out.split_whitespace().all(|i| i == "node:20-alpine"),
+    );
+    assert!(images.contains("node:20-alpine"));
+    let sets = rows(&guide.ok(&["get", "replicasets", "-n", "microservices", "-l", "app=backend"]));
+    assert_eq!(sets.len(), 3, "the old and the new ReplicaSet: {sets:?}");
+
+    // Deleting the namespace takes everything in it; kube-system is untouched.
+    assert_eq!(guide.ok(&["delete", "namespace", "microservices"]), "namespace \"microservices\" deleted\n");
+    let gone = guide.run(&["get", "pods", "-n", "microservices"], None);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("No resources found"));
+    let dns = rows(&guide.ok(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"]));
+    assert_eq!(dns.len(), 3);
+}
+
+#[test]
+fn the_guide_runs_on_knet_up() {
+    let dir = std::env::temp_dir().join(format!("knet-guide-test-{}", std::process::id()));
+    let mut cluster = Cluster::start(dir);
+    let kubectl_130 = cluster.kubectl.with_file_name("kubectl.1.30");
+    for kubectl in [cluster.kubectl.clone(), kubectl_130, PathBuf::from("kubectl")] {
+        walk_the_guide(&Guide { cluster: &cluster, kubectl });
+    }
     cluster.down();
 }

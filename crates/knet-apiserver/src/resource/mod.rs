@@ -134,6 +134,8 @@ fn verb(request: &ApiRequest) -> Result<&'static str, Status> {
         (&Method::GET, true) => "get",
         (&Method::GET, false) => "list",
         (&Method::POST, false) => "create",
+        // `pods/exec`, `pods/attach`, `pods/portforward`: connecting to an object is creating a session.
+        (&Method::POST, true) if request.path.subresource.is_some() => "create",
         (&Method::PUT, true) => "update",
         (&Method::PATCH, true) => "patch",
         (&Method::DELETE, true) => "delete",
