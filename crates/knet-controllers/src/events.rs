@@ -57,6 +57,31 @@ impl Recorder {
         }
     }
 
+    /// Records the event unless `object` already has one with this reason and message (written before a restart,
+    /// say): for what happens once in an object's life.
+    pub async fn record_once<K>(
+        &self,
+        component: &str,
+        object: &K,
+        kind: Type,
+        reason: &str,
+        message: &str,
+    ) -> kube::Result<()>
+    where
+        K: Resource<DynamicType = ()>,
+    {
+        let Some(uid) = object.uid() else { return Ok(()) };
+        let namespace = object.namespace().unwrap_or_else(|| "default".to_owned());
+        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
+        let fields = format!("involvedObject.uid={uid},reason={reason}");
+        let existing = api.list(&kube::api::ListParams::default().fields(&fields)).await?;
+        if existing.items.iter().any(|e| e.message.as_deref() == Some(message)) {
+            return Ok(());
+        }
+        self.record(component, object, kind, reason, message).await;
+        Ok(())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, i32)>> {
         self.written.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

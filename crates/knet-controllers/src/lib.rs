@@ -8,6 +8,7 @@
 //!                         ├─ node        Pods (no data plane)       → binding, pod IP, Running and Ready
 //!                         ├─ namespace   terminating Namespaces     → contents deleted, then `finalize`
 //!                         ├─ serviceaccount  Namespaces             → `default` ServiceAccount, `kube-root-ca.crt`
+//!                         ├─ loadbalancer  LoadBalancer Services     → an `IPAllocated` event per address
 //!                         └─ gc          owners and dependents      → deletes dependents whose owner is gone
 //! ```
 //!
@@ -18,6 +19,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod events;
 pub mod gc;
+pub mod loadbalancer;
 pub mod namespace;
 pub mod node;
 pub mod replicaset;
@@ -100,6 +102,7 @@ impl Controllers {
         tasks.spawn(deployment::run(Arc::clone(&context)));
         tasks.spawn(replicaset::run(Arc::clone(&context)));
         tasks.spawn(gc::run(Arc::clone(&context)));
+        tasks.spawn(loadbalancer::run(Arc::clone(&context)));
         tasks.spawn(namespace::run(Arc::clone(&context)));
         tasks.spawn(serviceaccount::run(Arc::clone(&context)));
         if context.config.stand_in_node {

@@ -22,6 +22,8 @@ use crate::{Context, Error, Result};
 
 /// The scheduler's name on the events it records.
 const SCHEDULER: &str = "default-scheduler";
+/// The name on the network's events (as Multus names itself on its `AddedInterface`).
+const NETWORK: &str = "knet";
 /// The kubelet's name on the events it records.
 const KUBELET: &str = "kubelet";
 
@@ -197,6 +199,9 @@ async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
             let now = crate::now_rfc3339();
             let status = running_status(&pod, address, &context.config.node_ip, &now);
             api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({ "status": status }))).await?;
+            let prefix = node.cidr.prefix;
+            let interface = format!("Add eth0 [{address}/{prefix}] from knet");
+            context.events.record(NETWORK, &*pod, Type::Normal, "AddedInterface", &interface).await;
             for container in pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default() {
                 let image = container.image.as_deref().unwrap_or_default();
                 let pulled = format!("Container image \"{image}\" already present on machine");
