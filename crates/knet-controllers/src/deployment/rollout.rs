@@ -92,6 +92,7 @@ pub fn sync(d: &Deployment, replica_sets: &[ReplicaSet], pods: &[Pod], now: Time
         revision: d.metadata.annotations.as_ref().and_then(|a| a.get(util::REVISION)).cloned(),
         rses: Vec::new(),
         writes: Vec::new(),
+        aborted: false,
     };
     let spec = d.spec.clone().unwrap_or_default();
     let selector = &spec.selector;
@@ -131,7 +132,12 @@ struct Rollout<'a> {
     revision: Option<String>,
     rses: Vec<ReplicaSet>,
     writes: Vec<Write>,
+    /// The sync stopped as kube's does on an error: no status is written, and it is tried again.
+    aborted: bool,
 }
+
+/// How soon an aborted sync is tried again (the ReplicaSet status it waits for usually wakes it first).
+const ABORT_RETRY: Duration = Duration::from_secs(1);
 
 /// A hash collision: a ReplicaSet of the new name exists with another template.
 struct Collision;
@@ -488,7 +494,11 @@ impl Rollout<'_> {
             return self.sync_rollout_status(&old, Some(new));
         }
         let active_old = self.active(&old);
-        if self.reconcile_old(&old, &active_old, new) {
+        let scaled_down = self.reconcile_old(&old, &active_old, new);
+        if self.aborted {
+            return Sync { writes: self.writes, requeue_after: Some(ABORT_RETRY) };
+        }
+        if scaled_down {
             return self.sync_rollout_status(&old, Some(new));
         }
         if deployment_complete(self.d, &self.status) {
@@ -527,6 +537,9 @@ impl Rollout<'_> {
             return false;
         }
         let cleaned = self.cleanup_unhealthy(active_old, max_scaled_down);
+        if self.aborted {
+            return true;
+        }
         let active_and_new: Vec<usize> = active_old.iter().copied().chain([new]).collect();
         let scaled = self.scale_down_old(&active_and_new, active_old);
         cleaned + scaled > 0
@@ -544,6 +557,12 @@ impl Rollout<'_> {
                 continue;
             }
             let count = (max - total).min(size - available);
+            if count < 0 {
+                // More available than wanted: the ReplicaSet's status lags its scale-down. kube refuses ("got
+                // invalid request to scale down") and tries again; so does this sync.
+                self.aborted = true;
+                return total;
+            }
             self.scale_if_needed(i, size - count);
             total += count;
         }

@@ -288,6 +288,44 @@ fn unhealthy_old_replicas_go_first() {
 }
 
 #[test]
+fn an_old_replica_set_whose_status_lags_its_scale_down_is_not_scaled_up() {
+    // Regression: the old ReplicaSet was scaled to 1 and still reports 3 available. kube's cleanup would "scale it
+    // down" by -2 and refuses; knet scaled it up to 3 and at once down again.
+    let d = deployment(5, "nginx:2");
+    let mut old = replica_set(&d, "nginx:1", 1, 3, 1, "2026-11-28T11:00:00Z");
+    old.status.as_mut().unwrap().replicas = 3;
+    let new = replica_set(&d, "nginx:2", 5, 4, 2, NOW);
+    let sync = sync(&d, &[old, new], &[], at(NOW));
+    assert_eq!(scales(&sync), Vec::<String>::new());
+    assert!(summary(&sync).iter().all(|w| w != "status" && !w.starts_with("event")), "{:?}", summary(&sync));
+    assert_eq!(sync.requeue_after, Some(std::time::Duration::from_secs(1)));
+}
+
+#[test]
+fn an_empty_resources_block_is_no_template_change() {
+    // Regression: `kubectl rollout undo` writes the old template back with `resources: {}`, which made a third
+    // ReplicaSet instead of bringing back the first.
+    let d = deployment(1, "nginx:1");
+    let mut undone = d.spec.as_ref().unwrap().template.clone();
+    undone.spec.as_mut().unwrap().containers[0].resources = Some(Default::default());
+    undone.spec.as_mut().unwrap().volumes = Some(Vec::new());
+    assert!(equal_ignore_hash(&undone, &d.spec.as_ref().unwrap().template));
+    assert_eq!(pod_template_hash(&undone, None), hash_of(&d));
+    let mut undone_d = d.clone();
+    undone_d.spec.as_mut().unwrap().template = undone;
+    let first = replica_set(&d, "nginx:1", 0, 0, 1, "2026-11-28T11:00:00Z");
+    let second = replica_set(&d, "nginx:2", 1, 1, 2, "2026-11-28T11:30:00Z");
+    let sync = sync(&undone_d, &[first.clone(), second], &[], at(NOW));
+    let writes = summary(&sync);
+    assert!(writes.iter().all(|w| !w.starts_with("create")), "{writes:?}");
+    // The first ReplicaSet is the new one again, at revision 3, remembering it was 1.
+    let Write::Update(back) = &sync.writes[0] else { panic!("{writes:?}") };
+    assert_eq!(back.metadata.name, first.metadata.name);
+    let annotations = back.metadata.annotations.as_ref().unwrap();
+    assert_eq!((annotations[REVISION].as_str(), annotations[REVISION_HISTORY].as_str()), ("3", "1"));
+}
+
+#[test]
 fn scaling_during_a_rollout_is_proportional() {
     let mut d = deployment(4, "nginx:2");
     // Mid-rollout at 4 replicas (max 5): 3 old and 2 new. Then `kubectl scale --replicas=8` (max 10).

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
+use serde_json::Value;
 
 use crate::replicaset::controller_reference;
 
@@ -108,7 +109,7 @@ pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: Option<i32
             hash = hash.wrapping_mul(0x0100_0193);
         }
     };
-    write(&serde_json::to_vec(template).unwrap_or_default());
+    write(canonical(template).to_string().as_bytes());
     if let Some(count) = collision_count {
         let mut bytes = [0u8; 8];
         bytes[..4].copy_from_slice(&count.to_le_bytes());
@@ -124,20 +125,41 @@ fn safe_encode(text: &str) -> String {
     text.bytes().map(|b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])).collect()
 }
 
-/// `EqualIgnoreHash`: whether two templates are the same but for their pod-template-hash label.
+/// `EqualIgnoreHash`: whether two templates are the same but for their pod-template-hash label, as Go's semantic
+/// equality sees them (see `canonical`).
 pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    fn without_hash(template: &PodTemplateSpec) -> PodTemplateSpec {
+    fn without_hash(template: &PodTemplateSpec) -> Value {
         let mut template = template.clone();
-        let meta = template.metadata.get_or_insert_with(ObjectMeta::default);
-        if let Some(labels) = meta.labels.as_mut() {
+        if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
             labels.remove(POD_TEMPLATE_HASH);
-            if labels.is_empty() {
-                meta.labels = None;
-            }
         }
-        template
+        canonical(&template)
     }
     without_hash(a) == without_hash(b)
+}
+
+/// A template as JSON with every null, empty object and empty list left out. Go decodes a missing struct field and
+/// `{}` alike (`resources: {}`, which kubectl writes back on `rollout undo`, is no change), and its semantic equality
+/// takes a nil list or map for an empty one; k8s-openapi keeps `None` and `Some(empty)` apart, so both the equality
+/// and the hash go through this form.
+fn canonical(template: &PodTemplateSpec) -> Value {
+    fn prune(value: Value) -> Option<Value> {
+        match value {
+            Value::Null => None,
+            Value::Object(map) => {
+                let map: serde_json::Map<String, Value> =
+                    map.into_iter().filter_map(|(k, v)| prune(v).map(|v| (k, v))).collect();
+                (!map.is_empty()).then_some(Value::Object(map))
+            }
+            Value::Array(items) => {
+                // Items stay (even empty ones), so that positions in a list keep their meaning.
+                let items: Vec<Value> = items.into_iter().map(|v| prune(v).unwrap_or(Value::Null)).collect();
+                (!items.is_empty()).then_some(Value::Array(items))
+            }
+            other => Some(other),
+        }
+    }
+    prune(serde_json::to_value(template).unwrap_or(Value::Null)).unwrap_or(Value::Null)
 }
 
 /// The ReplicaSet for the Deployment's current template: named `<deployment>-<hash>`, the hash added to its labels,
