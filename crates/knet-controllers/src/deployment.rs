@@ -52,9 +52,17 @@ const STATUS_FIELDS: &[&str] = &[
 /// Runs the controller until it is stopped.
 pub async fn run(context: Arc<Context>) {
     let client = context.client.clone();
-    Controller::new(Api::<Deployment>::all(client.clone()), watcher::Config::default())
+    let controller = Controller::new(Api::<Deployment>::all(client.clone()), watcher::Config::default());
+    let deployments = controller.store();
+    controller
         .owns(Api::<ReplicaSet>::all(client.clone()), watcher::Config::default())
-        .watches(Api::<Pod>::all(client), watcher::Config::default(), |pod| deployment_of_pod(&pod))
+        // Only Recreate looks at pods (it waits for the old ones to be gone); a rolling Deployment hears of its pods
+        // through its ReplicaSets' status.
+        .watches(Api::<Pod>::all(client), watcher::Config::default(), move |pod| {
+            let reference = deployment_of_pod(&pod)?;
+            let deployment = deployments.get(&reference)?;
+            (!util::is_rolling(&deployment)).then_some(reference)
+        })
         .run(reconcile, |_, error, _| crate::retry(COMPONENT, error), context)
         .for_each(|_| std::future::ready(()))
         .await;
