@@ -14,6 +14,7 @@
 //! Deployment, a ReplicaSet it controls, or a pod of one of those (Recreate waits for old pods to go).
 
 pub mod rollout;
+pub mod status;
 pub mod util;
 
 use std::sync::Arc;

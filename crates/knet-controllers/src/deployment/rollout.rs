@@ -25,25 +25,10 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use k8s_openapi::jiff::Timestamp;
 
+use super::status::*;
 use super::util::{self, condition, max_surge, max_unavailable, new_condition, replicas, rs_replicas, set_condition};
 use crate::events::Type;
 use crate::replicaset::{controller_of, controller_reference, selects};
-
-/// The `Available` condition and its reasons.
-pub const AVAILABLE: &str = "Available";
-/// The `Progressing` condition.
-pub const PROGRESSING: &str = "Progressing";
-/// The `ReplicaFailure` condition (copied from a ReplicaSet).
-pub const REPLICA_FAILURE: &str = "ReplicaFailure";
-const MINIMUM_REPLICAS_AVAILABLE: &str = "MinimumReplicasAvailable";
-const MINIMUM_REPLICAS_UNAVAILABLE: &str = "MinimumReplicasUnavailable";
-const NEW_RS_CREATED: &str = "NewReplicaSetCreated";
-const FOUND_NEW_RS: &str = "FoundNewReplicaSet";
-const RS_UPDATED: &str = "ReplicaSetUpdated";
-const NEW_RS_AVAILABLE: &str = "NewReplicaSetAvailable";
-const TIMED_OUT: &str = "ProgressDeadlineExceeded";
-const PAUSED: &str = "DeploymentPaused";
-const RESUMED: &str = "DeploymentResumed";
 
 /// An event about the Deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -822,67 +807,4 @@ fn available(rs: &ReplicaSet) -> i32 {
 fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> Ordering {
     let created = |rs: &ReplicaSet| rs.metadata.creation_timestamp.as_ref().map(|t| t.0);
     created(a).cmp(&created(b)).then_with(|| a.metadata.name.cmp(&b.metadata.name))
-}
-
-/// `HasProgressDeadline`.
-fn has_progress_deadline(d: &Deployment) -> bool {
-    d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).is_some_and(|s| s != i32::MAX)
-}
-
-/// `DeploymentComplete`: all replicas updated and available, and the latest spec observed.
-fn deployment_complete(d: &Deployment, status: &DeploymentStatus) -> bool {
-    let wanted = replicas(d);
-    status.updated_replicas.unwrap_or(0) == wanted
-        && status.replicas.unwrap_or(0) == wanted
-        && status.available_replicas.unwrap_or(0) == wanted
-        && status.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0)
-}
-
-/// `DeploymentProgressing`: more updated, fewer old, more ready or more available replicas than before.
-fn deployment_progressing(old: &DeploymentStatus, new: &DeploymentStatus) -> bool {
-    let count = |v: Option<i32>| v.unwrap_or(0);
-    let old_old = count(old.replicas) - count(old.updated_replicas);
-    let new_old = count(new.replicas) - count(new.updated_replicas);
-    count(new.updated_replicas) > count(old.updated_replicas)
-        || new_old < old_old
-        || count(new.ready_replicas) > count(old.ready_replicas)
-        || count(new.available_replicas) > count(old.available_replicas)
-}
-
-/// `DeploymentTimedOut`: no progress for `progressDeadlineSeconds` since the condition's last update.
-fn timed_out(d: &Deployment, status: &DeploymentStatus, now: Timestamp) -> bool {
-    let Some(deadline) = d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).filter(|_| has_progress_deadline(d))
-    else {
-        return false;
-    };
-    let Some(current) = condition(status, PROGRESSING) else { return false };
-    match current.reason.as_deref() {
-        Some(NEW_RS_AVAILABLE) => false,
-        Some(TIMED_OUT) => true,
-        _ => current.last_update_time.as_ref().is_some_and(|t| t.0.as_second() + i64::from(deadline) < now.as_second()),
-    }
-}
-
-/// The status as Go's `omitempty` serializes it (zero counts and no conditions left out), so that a status read
-/// back compares equal to the one written.
-pub fn normalized(mut status: DeploymentStatus) -> DeploymentStatus {
-    for field in [
-        &mut status.replicas,
-        &mut status.updated_replicas,
-        &mut status.ready_replicas,
-        &mut status.available_replicas,
-        &mut status.unavailable_replicas,
-        &mut status.terminating_replicas,
-    ] {
-        if *field == Some(0) {
-            *field = None;
-        }
-    }
-    if status.observed_generation == Some(0) {
-        status.observed_generation = None;
-    }
-    if status.conditions.as_ref().is_some_and(Vec::is_empty) {
-        status.conditions = None;
-    }
-    status
 }

@@ -1,7 +1,8 @@
 //! Tests of the deployment controller's decision: the fenceposts and the hash, a first rollout, rolling updates
 //! within maxSurge and maxUnavailable, scaling during a rollout, Recreate, pause, history cleanup, the conditions.
 
-use super::rollout::{Event, normalized};
+use super::rollout::Event;
+use super::status::normalized;
 use super::util::*;
 use super::*;
 use crate::events::Type;
