@@ -10,8 +10,8 @@
 //! ```
 //!
 //! Pods are listed from the API server on every reconcile rather than from a cache, so the controller needs no
-//! "expectations" (kube's guard against acting twice on a lagging cache). The label-selector matcher here is the
-//! crate's own (the crate depends on no knet crate); the deployment controller shares it.
+//! "expectations" (kube's guard against acting twice on a lagging cache). Selectors are matched by the model's
+//! `Selector` (through `selects`, which the deployment controller shares).
 
 mod ranking;
 
@@ -24,6 +24,7 @@ use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition, ReplicaSetStat
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference, Time};
 use k8s_openapi::jiff::Timestamp;
+use knet_model::selector::Selector;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action as Requeue, Controller};
 use kube::runtime::reflector::ObjectRef;
@@ -388,24 +389,12 @@ pub(crate) fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
 }
 
 /// Whether a label selector selects an object with these labels, as `LabelSelectorAsSelector` reads it: no selector
-/// selects nothing, an empty one everything; an unknown operator selects nothing.
+/// selects nothing, an empty one everything, an invalid one (an unknown operator, say) nothing. The matching is the
+/// model's, the project's one label-selector semantic.
 pub(crate) fn selects(selector: Option<&LabelSelector>, meta: &ObjectMeta) -> bool {
-    let Some(selector) = selector else { return false };
+    let Some(selector) = selector.and_then(|s| Selector::from_label_selector(s).ok()) else { return false };
     let empty = BTreeMap::new();
-    let labels = meta.labels.as_ref().unwrap_or(&empty);
-    let labels_match = selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
-    labels_match
-        && selector.match_expressions.iter().flatten().all(|requirement| {
-            let values = requirement.values.as_deref().unwrap_or_default();
-            let value = labels.get(&requirement.key);
-            match requirement.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                _ => false,
-            }
-        })
+    selector.matches(meta.labels.as_ref().unwrap_or(&empty))
 }
 
 /// `IsPodActive`: not finished and not being deleted.
