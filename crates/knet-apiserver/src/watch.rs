@@ -9,10 +9,11 @@
 //!    store's history after N is replayed; a version older than the history answers an ERROR event with a 410
 //!    `Status` (kube-apiserver's watch cache does the same), and the client lists again.
 //! 3. **Stream** live events newer than the last one sent, filtered by resource, namespace and selectors. An
-//!    object that stops matching the selectors is sent as DELETED, one that starts matching as ADDED (as
-//!    kube-apiserver judges by the old and the new object). A watch started from a resourceVersion has not seen the
-//!    old state of an object it was not sent yet: a change that leaves the selectors is sent as DELETED then, since
-//!    the client may hold the object, and reflectors and informers ignore the DELETED of one they do not. A watcher
+//!    object that stops matching the selectors is sent as DELETED, one that starts matching as ADDED, judged as
+//!    kube-apiserver judges them, by the state each write replaced (the store keeps it in the history); an object
+//!    that matched neither before nor after is not sent at all. Only for history older than that (written by a
+//!    store without it) does the watch fall back on what it sent: a change that leaves the selectors from a state
+//!    it never saw is sent as DELETED, since the client may hold the object. A watcher
 //!    that fell behind the broadcast catches up from the store's history; an idle one gets a BOOKMARK every
 //!    `bookmark_interval` when it asked with `allowWatchBookmarks`.
 //! 4. **End** at `timeoutSeconds`, when the client goes, or at shutdown.
@@ -278,7 +279,13 @@ impl Watcher {
             return Ok(());
         }
         let matches = self.selectors.matches(self.resource, &event.object);
-        let was_visible = self.visible.get(&event.key).copied().or(self.listed.then_some(false));
+        // Whether the client holds the object: judged, as kube-apiserver does, by the state the write replaced;
+        // failing that (history from before the store kept it), by what this watch sent.
+        let was_visible = match (event.kind, &event.previous) {
+            (EventKind::Added, _) => Some(false),
+            (_, Some(previous)) => Some(self.selectors.matches(self.resource, previous)),
+            (_, None) => self.visible.get(&event.key).copied().or(self.listed.then_some(false)),
+        };
         let kind = match (event.kind, matches, was_visible) {
             // A delete is judged by the object's last state, which the event carries.
             (EventKind::Deleted, _, Some(true)) | (EventKind::Deleted, true, None) => Some(EventKind::Deleted),

@@ -147,6 +147,8 @@ pub struct Event {
     pub object: Value,
     /// The resourceVersion the write took.
     pub resource_version: u64,
+    /// The state the write replaced: `None` for a create, and for history written before the store kept it.
+    pub previous: Option<Value>,
 }
 
 /// One page of a list.

@@ -7,10 +7,11 @@
 //! schema_version(version)                       one row: the layout of this file (SCHEMA_VERSION)
 //! revision(rv)                                  one row: the last resourceVersion handed out
 //! objects(resource, namespace, name, rv, value) the current objects; namespace '' for cluster-scoped ones
-//! events(rv, kind, resource, namespace, name, value)   the watch history, with index (resource, rv)
+//! events(rv, kind, resource, namespace, name, value, previous)   the watch history, with index (resource, rv)
 //! ```
 //!
-//! `value` is the object's JSON text with `metadata.resourceVersion` equal to `rv`.
+//! `value` is the object's JSON text with `metadata.resourceVersion` equal to `rv`; `previous` is the state the write
+//! replaced (NULL for a create), so that a watch with a selector can tell an object entering or leaving it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,9 +20,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-/// The layout this build writes and reads. A file with a newer version is refused; an older one would be migrated
-/// here when the layout changes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// The layout this build writes and reads. A file with a newer version is refused; an older one is migrated (version
+/// 1 lacked `events.previous`: its history rows keep NULL there, which a watch treats as "previous state unknown").
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// How long a connection waits for another connection's lock (only a checkpoint or another process can hold one that
 /// a reader or the single writer waits for) before it reports SQLITE_BUSY.
@@ -45,7 +46,8 @@ CREATE TABLE events (
     resource TEXT NOT NULL,
     namespace TEXT NOT NULL,
     name TEXT NOT NULL,
-    value TEXT NOT NULL
+    value TEXT NOT NULL,
+    previous TEXT
 );
 CREATE INDEX events_by_resource ON events (resource, rv);
 ";
@@ -74,6 +76,10 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
             tx.query_row("SELECT version FROM schema_version", [], |row| row.get(0)).optional().map_err(open_error)?;
         match found {
             Some(SCHEMA_VERSION) => {}
+            Some(1) => {
+                tx.execute_batch("ALTER TABLE events ADD COLUMN previous TEXT; UPDATE schema_version SET version = 2;")
+                    .map_err(open_error)?;
+            }
             Some(found) if found > SCHEMA_VERSION => {
                 return Err(Error::SchemaTooNew { path: path.to_owned(), found, supported: SCHEMA_VERSION });
             }

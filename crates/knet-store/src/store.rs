@@ -260,14 +260,18 @@ impl Store {
                 };
                 let text: String = row.get(4).during("events_since")?;
                 let object = parse(&text, || format!("history event {rv}"))?;
-                events.push(Event { kind, key, object, resource_version: rv_from_sql(rv) });
+                let previous = match row.get::<_, Option<String>>(5).during("events_since")? {
+                    Some(text) => Some(parse(&text, || format!("the previous state of history event {rv}"))?),
+                    None => None,
+                };
+                events.push(Event { kind, key, object, resource_version: rv_from_sql(rv), previous });
                 Ok(())
             };
             match namespace {
                 Some(namespace) => {
                     let mut statement = tx
                         .prepare_cached(
-                            "SELECT rv, kind, namespace, name, value FROM events
+                            "SELECT rv, kind, namespace, name, value, previous FROM events
                              WHERE resource = ?1 AND rv > ?2 AND namespace = ?3 ORDER BY rv",
                         )
                         .during("events_since")?;
@@ -280,7 +284,7 @@ impl Store {
                 None => {
                     let mut statement = tx
                         .prepare_cached(
-                            "SELECT rv, kind, namespace, name, value FROM events
+                            "SELECT rv, kind, namespace, name, value, previous FROM events
                              WHERE resource = ?1 AND rv > ?2 ORDER BY rv",
                         )
                         .during("events_since")?;
@@ -308,11 +312,16 @@ impl Store {
         let writer = &mut *writer;
         // IMMEDIATE takes the write lock at BEGIN, so the revision read below cannot change before the commit.
         let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
+        let (resource, namespace, name) = key_params(key);
+        let previous_text: Option<String> = tx
+            .prepare_cached("SELECT value FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3")
+            .and_then(|mut s| s.query_row(rusqlite::params![resource, namespace, name], |row| row.get(0)).optional())
+            .during(operation)?;
         let (kind, mut object) = change(&tx, key, object)?;
+        let previous_text = previous_text.filter(|_| kind != EventKind::Added);
         let rv = read_revision(&tx).during(operation)? + 1;
         stamp(key, &mut object, rv)?;
         let text = object.to_string();
-        let (resource, namespace, name) = key_params(key);
         let sql_rv = rv_to_sql(rv);
         let row = match kind {
             EventKind::Added => tx
@@ -336,9 +345,12 @@ impl Store {
             EventKind::Deleted => 3,
         };
         tx.prepare_cached(
-            "INSERT INTO events (rv, kind, resource, namespace, name, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO events (rv, kind, resource, namespace, name, value, previous)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
-        .and_then(|mut s| s.execute(rusqlite::params![sql_rv, kind_code, resource, namespace, name, text]))
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![sql_rv, kind_code, resource, namespace, name, text, previous_text])
+        })
         .during(operation)?;
         tx.prepare_cached("UPDATE revision SET rv = ?1").and_then(|mut s| s.execute([sql_rv])).during(operation)?;
         let Options { history_window, compact_every } = self.inner.options;
@@ -350,7 +362,11 @@ impl Store {
         }
         tx.commit().during(operation)?;
         self.inner.revision.fetch_max(rv, Ordering::AcqRel);
-        let event = Event { kind, key: key.clone(), object, resource_version: rv };
+        let previous = match previous_text {
+            Some(text) => Some(parse(&text, || format!("the previous state of {}", key.name))?),
+            None => None,
+        };
+        let event = Event { kind, key: key.clone(), object, resource_version: rv, previous };
         if let Some(hook) = &writer.hook {
             hook(&event);
         }
