@@ -116,6 +116,11 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
         _ => "application/json",
     };
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(warning) = crate::resource::deprecation(request.path.resource)
+        && let Ok(value) = HeaderValue::from_str(&format!("299 - {}", Value::String(warning.to_owned())))
+    {
+        response.headers_mut().append("warning", value);
+    }
     Ok(response)
 }
 

@@ -352,7 +352,10 @@ fn walk_the_guide(guide: &Guide<'_>) {
     }
     let selector = described.lines().find_map(|l| l.strip_prefix("Selector:")).map(str::trim);
     assert_eq!(selector, Some("app=backend"), "{described}");
-    let endpoints = guide.ok(&["get", "endpoints", "backend-service", "-n", "microservices"]);
+    let endpoints = guide.run(&["get", "endpoints", "backend-service", "-n", "microservices"], None);
+    let warning = String::from_utf8_lossy(&endpoints.stderr);
+    assert!(warning.contains("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"));
+    let endpoints = String::from_utf8_lossy(&endpoints.stdout).into_owned();
     assert_eq!(rows(&endpoints)[0], ["NAME", "ENDPOINTS", "AGE"]);
     let mut from_endpoints = endpoint_addresses(&endpoints);
     let mut from_describe: Vec<String> = listed.iter().map(|s| s.to_string()).collect();

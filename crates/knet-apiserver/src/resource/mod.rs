@@ -88,10 +88,20 @@ impl Reply {
 
 /// Serves one resource request.
 pub fn handle(state: &Arc<State>, request: &ApiRequest) -> Reply {
-    match dispatch(state, request) {
+    let mut reply = match dispatch(state, request) {
         Ok(reply) => reply,
         Err(status) => Reply::status(&status),
+    };
+    if let Some(warning) = deprecation(request.path.resource) {
+        reply.warnings.push(warning.to_owned());
     }
+    reply
+}
+
+/// The deprecation warning kube-apiserver 1.33 attaches to every answer about a resource, if it has one.
+pub fn deprecation(resource: &ResourceType) -> Option<&'static str> {
+    (resource.group.is_empty() && resource.plural == "endpoints")
+        .then_some("v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
 }
 
 fn dispatch(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status> {
