@@ -425,6 +425,26 @@ fn walk_the_guide(guide: &Guide<'_>) {
     let sets = rows(&guide.ok(&["get", "replicasets", "-n", "microservices", "-l", "app=backend"]));
     assert_eq!(sets.len(), 3, "the old and the new ReplicaSet: {sets:?}");
 
+    // Deleting an owner: its dependents go with it, or stay without it when orphaned.
+    let orphaned = guide.ok(&["delete", "deployment", "frontend", "-n", "microservices", "--cascade=orphan"]);
+    assert_eq!(orphaned, "deployment.apps \"frontend\" deleted\n");
+    let owners = guide.ok(&[
+        "get",
+        "replicasets",
+        "-n",
+        "microservices",
+        "-l",
+        "app=frontend",
+        "-o",
+        "jsonpath={.items[*].metadata.name}|{.items[*].metadata.ownerReferences}",
+    ]);
+    let (names, references) = owners.split_once('|').expect("names|owners");
+    assert!(names.starts_with("frontend-") && references.is_empty(), "{owners}");
+    guide.ok(&["delete", "deployment", "postgres", "-n", "microservices"]);
+    guide.eventually(&["get", "replicasets,pods", "-n", "microservices", "-l", "app=postgres", "-o", "name"], |out| {
+        out.trim().is_empty()
+    });
+
     // Deleting the namespace takes everything in it; kube-system is untouched.
     assert_eq!(guide.ok(&["delete", "namespace", "microservices"]), "namespace \"microservices\" deleted\n");
     let gone = guide.run(&["get", "pods", "-n", "microservices"], None);

@@ -404,6 +404,8 @@ struct DeleteOptions {
     dry_run: bool,
     /// `gracePeriodSeconds` of the body or the query, when given.
     grace_period: Option<i64>,
+    /// `propagationPolicy: Orphan` (or the older `orphanDependents: true`): the dependents stay, without the owner.
+    orphan: bool,
 }
 
 fn delete_options(request: &ApiRequest) -> Result<DeleteOptions, Status> {
@@ -420,6 +422,10 @@ fn delete_options(request: &ApiRequest) -> Result<DeleteOptions, Status> {
             "propagationPolicy: Unsupported value: {policy:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
         )));
     }
+    options.orphan = policy == Some("Orphan")
+        || (policy.is_none()
+            && (body.get("orphanDependents").and_then(Value::as_bool) == Some(true)
+                || request.query.get("orphanDependents") == Some("true")));
     options.uid = body.pointer("/preconditions/uid").and_then(Value::as_str).map(str::to_owned);
     if let Some(rv) = body.pointer("/preconditions/resourceVersion").and_then(Value::as_str) {
         options.resource_version =
@@ -489,6 +495,9 @@ pub fn delete(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status>
         };
         return reply(request, 200, stored, Vec::new());
     }
+    if options.orphan {
+        orphan_dependents(state, path.namespace.as_deref(), &uid)?;
+    }
     let event =
         state.store.delete(&object_key, options.resource_version).map_err(|e| store_error(resource, name, e))?;
     if resource == service_resource() {
@@ -503,6 +512,40 @@ pub fn finalize(state: &State, request: &ApiRequest) -> Result<Reply, Status> {
         .map_err(|e| status::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let stored = crate::namespaces::finalize(state, request.path.name.as_deref().unwrap_or_default(), &body)?;
     reply(request, 200, stored, Vec::new())
+}
+
+/// Removes the owner reference to `owner_uid` from every object that has one: what the garbage collector's orphan
+/// finalizer does before an owner deleted with `propagationPolicy: Orphan` goes, done here at once. Dependents live
+/// in the owner's namespace (any namespace, for a cluster-scoped owner).
+fn orphan_dependents(state: &State, namespace: Option<&str>, owner_uid: &str) -> Result<(), Status> {
+    let everything = crate::resource::read::Selectors::everything();
+    for resource in knet_apimachinery::resources::RESOURCES.iter() {
+        let scope = if resource.namespaced { namespace } else { None };
+        let (items, _) = crate::resource::list_all(&state.store, resource, scope, &everything)?;
+        for mut item in items {
+            let Some(references) = item.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            let before = references.len();
+            references.retain(|r| r.get("uid").and_then(Value::as_str) != Some(owner_uid));
+            if references.len() == before {
+                continue;
+            }
+            if references.is_empty()
+                && let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                metadata.remove("ownerReferences");
+            }
+            let name = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let item_namespace = item.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
+            let rv = item.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+            state
+                .store
+                .update(&key(resource, item_namespace.as_deref(), &name), item, rv)
+                .map_err(|e| store_error(resource, &name, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The grace period a pod's deletion waits for, or `None` when it goes at once: a grace period of 0 was asked
