@@ -40,7 +40,7 @@ use std::time::Duration;
 pub use app::{App, app};
 pub use body::{HttpResponse, ResponseBody};
 pub use error::{Error, Result};
-pub use server::{Server, run};
+pub use server::{Server, run, stop_signal};
 pub use state::State;
 pub use state_dir::StateDir;
 pub use system::{NODE_NAME, ensure as ensure_system_objects};

@@ -52,9 +52,10 @@ impl Server {
         let state = State::new(store, credentials.token.clone())?;
         {
             let state = Arc::clone(&state);
-            tokio::task::spawn_blocking(move || system::ensure(&state))
-            .await
-            .map_err(|e| Error::Runtime { what: "creating the system objects", source: std::io::Error::other(e) })??;
+            tokio::task::spawn_blocking(move || system::ensure(&state)).await.map_err(|e| Error::Runtime {
+                what: "creating the system objects",
+                source: std::io::Error::other(e),
+            })??;
         }
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
         let listener =
@@ -107,28 +108,41 @@ async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>,
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
 }
 
-/// Runs `knet up` in the foreground: starts, prints one line when ready, serves until SIGINT or SIGTERM.
+/// Serves the API server alone in the foreground: starts, prints its ready line, serves until SIGINT or SIGTERM.
+/// (`knet up` runs the controllers beside it.)
 pub fn run(config: Config) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|source| Error::Runtime { what: "starting the async runtime", source })?;
     runtime.block_on(async {
-        let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
-        let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let stop = stop_signal()?;
         let server = Server::start(&config).await?;
-        println!(
-            "knet API server ready at https://{} (export KUBECONFIG={})",
-            server.address,
-            server.kubeconfig.display()
-        );
+        println!("{}", server.ready_line());
+        stop.await;
+        server.stop().await;
+        eprintln!("knet API server stopped");
+        Ok(())
+    })
+}
+
+impl Server {
+    /// The one line `knet up` prints when it serves.
+    pub fn ready_line(&self) -> String {
+        format!("knet API server ready at https://{} (export KUBECONFIG={})", self.address, self.kubeconfig.display())
+    }
+}
+
+/// A future that completes at the first SIGINT or SIGTERM; the handlers are installed before it is returned, so a
+/// signal that comes before it is awaited is not lost.
+pub fn stop_signal() -> Result<impl Future<Output = ()>> {
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-        server.stop().await;
-        eprintln!("knet API server stopped");
-        Ok(())
     })
 }
 

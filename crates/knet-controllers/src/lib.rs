@@ -129,6 +129,16 @@ pub(crate) fn retry(controller: &str, error: &Error) -> kube::runtime::controlle
     kube::runtime::controller::Action::requeue(RETRY)
 }
 
+/// Go's `omitempty` on optional counts: a zero is written as no value, so that a status read back compares equal
+/// to the one computed.
+pub(crate) fn omit_zeros<'a, T: Default + PartialEq + 'a>(fields: impl IntoIterator<Item = &'a mut Option<T>>) {
+    for field in fields {
+        if field.as_ref() == Some(&T::default()) {
+            *field = None;
+        }
+    }
+}
+
 /// The current time as RFC 3339 with seconds, as Kubernetes writes timestamps.
 pub(crate) fn now_rfc3339() -> String {
     k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()

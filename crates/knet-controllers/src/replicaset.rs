@@ -296,19 +296,13 @@ pub fn set_failure(
 /// The status as Go's `omitempty` serializes it: zero counts and an empty condition list left out, so a status read
 /// back compares equal to the one written.
 fn normalized(mut status: ReplicaSetStatus) -> ReplicaSetStatus {
-    for field in [
+    crate::omit_zeros([
         &mut status.fully_labeled_replicas,
         &mut status.ready_replicas,
         &mut status.available_replicas,
         &mut status.terminating_replicas,
-    ] {
-        if *field == Some(0) {
-            *field = None;
-        }
-    }
-    if status.observed_generation == Some(0) {
-        status.observed_generation = None;
-    }
+    ]);
+    crate::omit_zeros([&mut status.observed_generation]);
     if status.conditions.as_ref().is_some_and(Vec::is_empty) {
         status.conditions = None;
     }

@@ -4,15 +4,13 @@
 use anyhow::{Context as _, Result};
 use knet_apiserver::{Config, Server};
 use knet_controllers::Controllers;
-use tokio::signal::unix::{SignalKind, signal};
 
 /// Runs the control plane in the foreground; prints one line when it is ready to serve.
 pub fn up(config: Config) -> Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {
-        let mut interrupt = signal(SignalKind::interrupt()).context("installing a signal handler")?;
-        let mut terminate = signal(SignalKind::terminate()).context("installing a signal handler")?;
+        let stop = knet_apiserver::stop_signal()?;
         let server = Server::start(&config).await?;
         let client = knet_controllers::client_from_kubeconfig(&server.kubeconfig).await?;
         let controllers = Controllers::start(
@@ -25,15 +23,8 @@ pub fn up(config: Config) -> Result<()> {
                 ..knet_controllers::Config::default()
             },
         );
-        println!(
-            "knet API server ready at https://{} (export KUBECONFIG={})",
-            server.address,
-            server.kubeconfig.display()
-        );
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
+        println!("{}", server.ready_line());
+        stop.await;
         controllers.stop().await;
         server.stop().await;
         eprintln!("knet API server stopped");

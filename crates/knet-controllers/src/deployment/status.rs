@@ -65,21 +65,15 @@ pub fn timed_out(d: &Deployment, status: &DeploymentStatus, now: Timestamp) -> b
 /// The status as Go's `omitempty` serializes it (zero counts and no conditions left out), so that a status read
 /// back compares equal to the one written.
 pub fn normalized(mut status: DeploymentStatus) -> DeploymentStatus {
-    for field in [
+    crate::omit_zeros([
         &mut status.replicas,
         &mut status.updated_replicas,
         &mut status.ready_replicas,
         &mut status.available_replicas,
         &mut status.unavailable_replicas,
         &mut status.terminating_replicas,
-    ] {
-        if *field == Some(0) {
-            *field = None;
-        }
-    }
-    if status.observed_generation == Some(0) {
-        status.observed_generation = None;
-    }
+    ]);
+    crate::omit_zeros([&mut status.observed_generation]);
     if status.conditions.as_ref().is_some_and(Vec::is_empty) {
         status.conditions = None;
     }
