@@ -367,5 +367,36 @@ fn a_newer_schema_is_refused() {
     raw.execute("UPDATE schema_version SET version = 99", []).unwrap();
     drop(raw);
     let err = Store::open(&dir.db()).unwrap_err();
-    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 1, .. }), "{err:?}");
+    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 2, .. }), "{err:?}");
+}
+
+/// Each history event carries the state its write replaced; a file of schema 1 (without it) is migrated, its old
+/// history kept with the previous state unknown.
+#[test]
+fn history_keeps_the_replaced_state_and_schema_1_is_migrated() {
+    let dir = TempDir::new("previous");
+    let key = cm("default", "settings");
+    {
+        let store = Store::open(&dir.db()).unwrap();
+        let created = store.create(&key, config_map("default", "settings", "one")).unwrap();
+        assert_eq!(created.previous, None);
+        let updated = store.update(&key, config_map("default", "settings", "two"), None).unwrap();
+        assert_eq!(updated.previous.as_ref().map(|p| p["data"]["key"].clone()), Some(json!("one")));
+        let history = store.events_since("configmaps", None, 0).unwrap();
+        assert_eq!(history[1].previous, updated.previous);
+    }
+    let raw = rusqlite::Connection::open(dir.db()).unwrap();
+    raw.execute_batch("ALTER TABLE events DROP COLUMN previous; UPDATE schema_version SET version = 1;").unwrap();
+    drop(raw);
+    let store = Store::open(&dir.db()).unwrap();
+    let deleted = store.delete(&key, None).unwrap();
+    assert_eq!(deleted.previous.as_ref().map(|p| p["data"]["key"].clone()), Some(json!("two")));
+    let history = store.events_since("configmaps", None, 0).unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(
+        (history[0].previous.as_ref(), history[1].previous.as_ref()),
+        (None, None),
+        "unknown before the migration"
+    );
+    assert!(history[2].previous.is_some());
 }
