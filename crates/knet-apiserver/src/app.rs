@@ -4,7 +4,8 @@
 //! ```text
 //!  request --authenticate--> 401 | --route--> meta (version, health, discovery, OpenAPI)
 //!                                          | watch (async stream)
-//!                                          | resource verb (store I/O on a blocking thread) --> Reply --> response
+//!                                          | resource verb (writes and lists on a blocking thread; a GET of one
+//!                                          |   object inline, cheaper than the hand-off) --> Reply --> response
 //! ```
 //!
 //! `/version`, `/healthz`, `/livez` and `/readyz` answer without a credential, as kube-apiserver's default RBAC lets
