@@ -154,8 +154,8 @@ fn node(now: &str) -> Value {
             "nodeInfo": {
                 "architecture": "amd64",
                 "operatingSystem": "linux",
-                "osImage": "knet",
-                "kernelVersion": "",
+                "osImage": host_os_image(),
+                "kernelVersion": host_kernel_version(),
                 "kubeletVersion": knet_apimachinery::discovery::GIT_VERSION,
                 "kubeProxyVersion": knet_apimachinery::discovery::GIT_VERSION,
                 "containerRuntimeVersion": concat!("knet://", env!("CARGO_PKG_VERSION")),
@@ -165,6 +165,22 @@ fn node(now: &str) -> Value {
             },
         },
     })
+}
+
+/// The host's kernel release, as the kubelet reports it (`uname -r`), or `""` when unreadable.
+fn host_kernel_version() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_owned()).unwrap_or_default()
+}
+
+/// The host's `PRETTY_NAME` from os-release, as the kubelet reports it, or `knet` when there is none.
+fn host_os_image() -> String {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    release
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|name| name.trim_matches('"').to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "knet".to_owned())
 }
 
 fn ingress_class() -> Value {
