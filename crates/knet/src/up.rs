@@ -11,6 +11,12 @@ pub fn up(config: Config) -> Result<()> {
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {
         let stop = knet_apiserver::stop_signal()?;
+        if !config.no_dataplane {
+            eprintln!(
+                "knet: this knet has no node data plane yet: running as --no-dataplane (pods are scheduled, given \
+                 addresses and reported Running, but no process runs and no packet flows)"
+            );
+        }
         let server = Server::start(&config).await?;
         let client = knet_controllers::client_from_kubeconfig(&server.kubeconfig).await?;
         let controllers = Controllers::start(
