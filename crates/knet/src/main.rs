@@ -46,7 +46,7 @@ struct StateDirArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs the control plane (the Kubernetes API server) in the foreground until SIGINT or SIGTERM.
+    /// Runs the control plane (the Kubernetes API server and its controllers) in the foreground until SIGINT or SIGTERM.
     Up {
         #[command(flatten)]
         state_dir: StateDirArg,
