@@ -4,22 +4,27 @@
 //! Running with every container started and ready. A pod being deleted gracefully is let go at once: there are no
 //! processes to stop. The node data plane replaces this with real sandboxes.
 
+mod references;
+
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action as Requeue, Controller};
-use kube::runtime::reflector::Store;
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use serde_json::{Value, json};
 
+use self::references::{Blocked, Source};
 use crate::events::Type;
 use crate::{Context, Error, Result};
 
+/// How often a pod held back by a missing ConfigMap or Secret is looked at again (besides when one appears).
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
 /// The scheduler's name on the events it records.
 const SCHEDULER: &str = "default-scheduler";
 /// The name on the network's events (as Multus names itself on its `AddedInterface`).
@@ -146,6 +151,8 @@ struct Node {
     cidr: PodCidr,
     pods: Store<Pod>,
     addresses: Mutex<Addresses>,
+    /// When each held-back pod was last warned about.
+    warned: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// Runs the stand-in node until it is stopped.
@@ -154,9 +161,30 @@ pub async fn run(context: Arc<Context>) {
         eprintln!("knet: node: the pod CIDR {:?} is not an IPv4 CIDR with room for pods", context.config.pod_cidr);
         return;
     };
-    let controller = Controller::new(Api::<Pod>::all(context.client.clone()), watcher::Config::default());
-    let node = Arc::new(Node { pods: controller.store(), context, cidr, addresses: Mutex::default() });
+    let client = context.client.clone();
+    let controller = Controller::new(Api::<Pod>::all(client.clone()), watcher::Config::default());
+    let pods = controller.store();
+    let node =
+        Arc::new(Node { pods: pods.clone(), context, cidr, addresses: Mutex::default(), warned: Mutex::default() });
+    // A ConfigMap or Secret appearing (or changing) lets the pods waiting for it start at once.
+    let waiting_on = move |source: Source, namespace: Option<String>, name: String| {
+        pods.state()
+            .into_iter()
+            .filter(|pod| {
+                pod.namespace() == namespace && pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Running")
+            })
+            .filter(|pod| references::required(pod).iter().any(|r| r.source == source && r.name == name))
+            .map(|pod| ObjectRef::from_obj(&*pod))
+            .collect::<Vec<_>>()
+    };
+    let on_secret = waiting_on.clone();
     controller
+        .watches(Api::<ConfigMap>::all(client.clone()), watcher::Config::default(), move |map| {
+            waiting_on(Source::ConfigMap, map.namespace(), map.name_any())
+        })
+        .watches(Api::<Secret>::all(client), watcher::Config::default(), move |secret| {
+            on_secret(Source::Secret, secret.namespace(), secret.name_any())
+        })
         .run(reconcile, |_, error, _| crate::retry("node", error), node)
         .for_each(|_| std::future::ready(()))
         .await;
@@ -195,6 +223,10 @@ async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
                 .wait_until_ready()
                 .await
                 .map_err(|e| Error::Invalid { what: "the pod cache".into(), message: e.to_string() })?;
+            if let Some(blocked) = node.blocked(&pod).await? {
+                node.hold(&pod, &api, &blocked).await?;
+                return Ok(Requeue::requeue(RECHECK));
+            }
             let address = node.reserve(&pod)?;
             let now = crate::now_rfc3339();
             let status = running_status(&pod, address, &context.config.node_ip, &now);
@@ -243,6 +275,138 @@ impl Node {
         addresses.in_flight.insert(uid, address);
         Ok(address)
     }
+}
+
+impl Node {
+    /// What keeps `pod` from starting, if anything: the first of its missing references, as the kubelet reports it.
+    async fn blocked(&self, pod: &Pod) -> Result<Option<Blocked>> {
+        let required = references::required(pod);
+        if required.is_empty() {
+            return Ok(None);
+        }
+        let namespace = pod.namespace().unwrap_or_default();
+        let client = &self.context.client;
+        let mut found: HashMap<(Source, String), Option<BTreeSet<String>>> = HashMap::new();
+        for reference in &required {
+            let id = (reference.source, reference.name.clone());
+            if found.contains_key(&id) {
+                continue;
+            }
+            let keys = match reference.source {
+                Source::ConfigMap => {
+                    Api::<ConfigMap>::namespaced(client.clone(), &namespace).get_opt(&reference.name).await?.map(|m| {
+                        m.data
+                            .unwrap_or_default()
+                            .into_keys()
+                            .chain(m.binary_data.unwrap_or_default().into_keys())
+                            .collect()
+                    })
+                }
+                Source::Secret => {
+                    Api::<Secret>::namespaced(client.clone(), &namespace).get_opt(&reference.name).await?.map(|s| {
+                        s.data
+                            .unwrap_or_default()
+                            .into_keys()
+                            .chain(s.string_data.unwrap_or_default().into_keys())
+                            .collect()
+                    })
+                }
+            };
+            found.insert(id, keys);
+        }
+        let blocked = references::blocked(&namespace, &required, |source, name| {
+            found.get(&(source, name.to_owned())).cloned().flatten()
+        });
+        Ok(blocked.into_iter().next())
+    }
+
+    /// Reports `pod` held back by `blocked`: Pending, its containers waiting (`ContainerCreating` while a volume
+    /// cannot be mounted, `CreateContainerConfigError` for the one whose environment cannot be built, which has a
+    /// sandbox and so an address), and the kubelet's warning event.
+    async fn hold(&self, pod: &Pod, api: &Api<Pod>, blocked: &Blocked) -> Result<()> {
+        let context = &self.context;
+        let address = match blocked {
+            Blocked::Mount { .. } => None,
+            Blocked::Config { .. } => Some(self.reserve(pod)?),
+        };
+        let status = held_status(pod, blocked, address, &context.config.node_ip, &crate::now_rfc3339());
+        let waiting = |status: &Value| status["containerStatuses"].clone();
+        let current = serde_json::to_value(pod.status.clone().unwrap_or_default()).unwrap_or_default();
+        if waiting(&current) != waiting(&status) || current.get("podIP") != status.get("podIP") {
+            api.patch_status(&pod.name_any(), &PatchParams::default(), &Patch::Merge(&json!({ "status": status })))
+                .await?;
+        }
+        // The kubelet repeats the warning at each of its syncs, not at each change it makes itself.
+        let uid = pod.uid().unwrap_or_default();
+        let due = {
+            let mut warned = self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            warned.retain(|_, at| at.elapsed() < RECHECK * 6);
+            let due = warned.get(&uid).is_none_or(|at| at.elapsed() >= RECHECK);
+            if due {
+                warned.insert(uid, std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            let (reason, message) = blocked.event();
+            context.events.record(KUBELET, pod, Type::Warning, reason, &message).await;
+        }
+        Ok(())
+    }
+}
+
+/// The status of a pod held back by `blocked` (see `Node::hold`).
+pub fn held_status(pod: &Pod, blocked: &Blocked, address: Option<Ipv4Addr>, host_ip: &str, now: &str) -> Value {
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    let statuses: Vec<Value> = containers
+        .iter()
+        .map(|container| {
+            let waiting = match blocked {
+                Blocked::Config { container: failing, message } if *failing == container.name => {
+                    json!({ "reason": "CreateContainerConfigError", "message": message })
+                }
+                _ => json!({ "reason": "ContainerCreating" }),
+            };
+            json!({
+                "name": container.name,
+                "image": container.image.clone().unwrap_or_default(),
+                "imageID": "",
+                "ready": false,
+                "started": false,
+                "restartCount": 0,
+                "state": { "waiting": waiting },
+            })
+        })
+        .collect();
+    let unready = format!("containers with unready status: [{}]", names.join(" "));
+    let condition = |kind: &str, ok: bool| {
+        let mut condition = json!({ "type": kind, "status": if ok { "True" } else { "False" }, "lastTransitionTime": now, "lastProbeTime": null });
+        if !ok && (kind == "Ready" || kind == "ContainersReady") {
+            condition["reason"] = json!("ContainersNotReady");
+            condition["message"] = json!(unready);
+        }
+        condition
+    };
+    let mut status = json!({
+        "phase": "Pending",
+        "hostIP": host_ip,
+        "hostIPs": [{ "ip": host_ip }],
+        "startTime": now,
+        "conditions": [
+            condition("PodReadyToStartContainers", address.is_some()),
+            condition("Initialized", true),
+            condition("Ready", false),
+            condition("ContainersReady", false),
+            condition("PodScheduled", true),
+        ],
+        "containerStatuses": statuses,
+    });
+    if let Some(address) = address {
+        status["podIP"] = json!(address.to_string());
+        status["podIPs"] = json!([{ "ip": address.to_string() }]);
+    }
+    status
 }
 
 fn pod_ip(pod: &Pod) -> Option<Ipv4Addr> {
@@ -328,6 +492,28 @@ mod tests {
         assert_eq!(status["containerStatuses"][1]["ready"], true);
         let ready = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
         assert_eq!(ready["status"], "True");
+        let parsed: k8s_openapi::api::core::v1::PodStatus = serde_json::from_value(status).unwrap();
+        assert_eq!(parsed.container_statuses.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_held_pod_is_pending_with_its_containers_waiting() {
+        let p = pod(json!({ "metadata": { "name": "a" }, "spec": { "nodeName": "knet", "containers": [
+            { "name": "web", "image": "nginx" }, { "name": "side", "image": "busybox" }
+        ] } }));
+        let config = Blocked::Config { container: "side".into(), message: r#"configmap "x" not found"#.into() };
+        let status = held_status(&p, &config, Some(ip("10.244.0.7")), "127.0.0.1", "2026-11-28T12:00:00Z");
+        assert_eq!((status["phase"].as_str(), status["podIP"].as_str()), (Some("Pending"), Some("10.244.0.7")));
+        assert_eq!(status["containerStatuses"][0]["state"]["waiting"]["reason"], "ContainerCreating");
+        assert_eq!(status["containerStatuses"][1]["state"]["waiting"]["reason"], "CreateContainerConfigError");
+        let ready = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
+        assert_eq!(
+            (ready["status"].as_str(), ready["message"].as_str()),
+            (Some("False"), Some("containers with unready status: [web side]"))
+        );
+        let mount = Blocked::Mount { volume: "v".into(), message: "m".into() };
+        let status = held_status(&p, &mount, None, "127.0.0.1", "2026-11-28T12:00:00Z");
+        assert!(status.get("podIP").is_none(), "no sandbox, no address, until the volume mounts");
         let parsed: k8s_openapi::api::core::v1::PodStatus = serde_json::from_value(status).unwrap();
         assert_eq!(parsed.container_statuses.unwrap().len(), 2);
     }

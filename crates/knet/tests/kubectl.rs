@@ -425,6 +425,16 @@ fn walk_the_guide(guide: &Guide<'_>) {
     let sets = rows(&guide.ok(&["get", "replicasets", "-n", "microservices", "-l", "app=backend"]));
     assert_eq!(sets.len(), 3, "the old and the new ReplicaSet: {sets:?}");
 
+    // A pod whose environment names a ConfigMap that is not there waits, as the kubelet makes it, until it is.
+    let waiting = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: configured\n  namespace: microservices\nspec:\n  containers:\n  - name: app\n    image: busybox\n    env:\n    - name: LEVEL\n      valueFrom:\n        configMapKeyRef: {name: app-config, key: level}\n";
+    guide.ok_with(&["apply", "-f", "-"], Some(waiting));
+    let status = ["get", "pod", "configured", "-n", "microservices", "--no-headers"];
+    guide.eventually(&status, |row| row.split_whitespace().nth(2) == Some("CreateContainerConfigError"));
+    let described = guide.ok(&["describe", "pod", "configured", "-n", "microservices"]);
+    assert!(described.contains(r#"Error: configmap "app-config" not found"#), "{described}");
+    guide.ok(&["create", "configmap", "app-config", "-n", "microservices", "--from-literal=level=debug"]);
+    guide.eventually(&status, |row| row.split_whitespace().nth(2) == Some("Running"));
+
     // Deleting an owner: its dependents go with it, or stay without it when orphaned.
     let orphaned = guide.ok(&["delete", "deployment", "frontend", "-n", "microservices", "--cascade=orphan"]);
     assert_eq!(orphaned, "deployment.apps \"frontend\" deleted\n");
