@@ -4,6 +4,7 @@
 //! Running with every container started and ready. A pod being deleted gracefully is let go at once: there are no
 //! processes to stop. The node data plane replaces this with real sandboxes.
 
+mod readiness;
 mod references;
 
 use std::collections::{BTreeSet, HashMap};
@@ -73,8 +74,10 @@ pub enum Step {
     Nothing,
     /// Bind it to this node.
     Bind,
-    /// Start it: give it an address and report it Running and Ready.
+    /// Start it: give it an address and report it Running (and Ready, unless a readiness probe waits).
     Start,
+    /// It runs, and a container waits for its first readiness probe.
+    Probe,
     /// It is being deleted: confirm the deletion.
     Remove,
 }
@@ -92,18 +95,23 @@ pub fn step(pod: &Pod, node: &str) -> Step {
             let status = pod.status.as_ref();
             let running = status.and_then(|s| s.phase.as_deref()) == Some("Running");
             let addressed = status.and_then(|s| s.pod_ip.as_deref()).is_some();
-            if running && addressed { Step::Nothing } else { Step::Start }
+            let all_ready = status
+                .and_then(|s| s.container_statuses.as_ref())
+                .is_none_or(|containers| containers.iter().all(|c| c.ready));
+            match (running && addressed, all_ready) {
+                (false, _) => Step::Start,
+                (true, false) => Step::Probe,
+                (true, true) => Step::Nothing,
+            }
         }
     }
 }
 
-/// The status a started pod reports: Running, its address, every container running and ready. (The QoS class was
-/// set by the API server at creation.)
+/// The status a started pod reports: Running, its address, every container running, and ready unless it waits for
+/// its first readiness probe. (The QoS class was set by the API server at creation.)
 pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> Value {
-    let spec = pod.spec.as_ref();
-    let containers: Vec<Value> = spec
-        .map(|s| s.containers.as_slice())
-        .unwrap_or_default()
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let statuses: Vec<Value> = containers
         .iter()
         .map(|container| {
             json!({
@@ -111,15 +119,15 @@ pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> 
                 "image": container.image.clone().unwrap_or_default(),
                 "imageID": "",
                 "containerID": format!("knet://{}-{}", pod.metadata.uid.as_deref().unwrap_or(""), container.name),
-                "ready": true,
+                "ready": readiness::delay(container).is_zero(),
                 "started": true,
                 "restartCount": 0,
                 "state": { "running": { "startedAt": now } },
             })
         })
         .collect();
-    let condition =
-        |kind: &str| json!({ "type": kind, "status": "True", "lastTransitionTime": now, "lastProbeTime": null });
+    let unready: Vec<&str> =
+        containers.iter().filter(|c| !readiness::delay(c).is_zero()).map(|c| c.name.as_str()).collect();
     json!({
         "phase": "Running",
         "hostIP": host_ip,
@@ -127,14 +135,8 @@ pub fn running_status(pod: &Pod, pod_ip: Ipv4Addr, host_ip: &str, now: &str) -> 
         "podIP": pod_ip.to_string(),
         "podIPs": [{ "ip": pod_ip.to_string() }],
         "startTime": now,
-        "conditions": [
-            condition("PodReadyToStartContainers"),
-            condition("Initialized"),
-            condition("Ready"),
-            condition("ContainersReady"),
-            condition("PodScheduled"),
-        ],
-        "containerStatuses": containers,
+        "conditions": readiness::conditions(&unready, now),
+        "containerStatuses": statuses,
     })
 }
 
@@ -196,6 +198,15 @@ async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
     let api: Api<Pod> = Api::namespaced(context.client.clone(), &pod.namespace().unwrap_or_default());
     match step(&pod, &context.config.node_name) {
         Step::Nothing => {}
+        Step::Probe => {
+            let (patch, next) = readiness::update(&pod, k8s_openapi::jiff::Timestamp::now());
+            if let Some(status) = patch {
+                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({ "status": status }))).await?;
+            }
+            if let Some(next) = next {
+                return Ok(Requeue::requeue(next));
+            }
+        }
         Step::Remove => {
             for container in pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default() {
                 let message = format!("Stopping container {}", container.name);
@@ -379,27 +390,17 @@ pub fn held_status(pod: &Pod, blocked: &Blocked, address: Option<Ipv4Addr>, host
             })
         })
         .collect();
-    let unready = format!("containers with unready status: [{}]", names.join(" "));
-    let condition = |kind: &str, ok: bool| {
-        let mut condition = json!({ "type": kind, "status": if ok { "True" } else { "False" }, "lastTransitionTime": now, "lastProbeTime": null });
-        if !ok && (kind == "Ready" || kind == "ContainersReady") {
-            condition["reason"] = json!("ContainersNotReady");
-            condition["message"] = json!(unready);
-        }
-        condition
-    };
+    let mut conditions = readiness::conditions(&names, now);
+    // Without a sandbox (a volume could not be mounted) the pod is not ready to start containers either.
+    if address.is_none() {
+        conditions[0]["status"] = json!("False");
+    }
     let mut status = json!({
         "phase": "Pending",
         "hostIP": host_ip,
         "hostIPs": [{ "ip": host_ip }],
         "startTime": now,
-        "conditions": [
-            condition("PodReadyToStartContainers", address.is_some()),
-            condition("Initialized", true),
-            condition("Ready", false),
-            condition("ContainersReady", false),
-            condition("PodScheduled", true),
-        ],
+        "conditions": conditions,
         "containerStatuses": statuses,
     });
     if let Some(address) = address {
