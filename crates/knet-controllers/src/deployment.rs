@@ -113,6 +113,18 @@ async fn reconcile(deployment: Arc<Deployment>, context: Arc<Context>) -> Result
                                 &message,
                             )
                             .await;
+                        // As kube does: the rollout is reported not progressing, with the reason.
+                        let mut status = deployment.status.clone().unwrap_or_default();
+                        let condition = util::new_condition(
+                            "Progressing",
+                            "False",
+                            "ReplicaSetCreateError",
+                            message,
+                            crate::replicaset::now(),
+                        );
+                        util::set_condition(&mut status, condition);
+                        let patch = json!({ "status": { "conditions": status.conditions } });
+                        ignore_not_found(deployments.patch_status(&name, &params, &Patch::Merge(&patch)).await)?;
                     }
                     return Err(error.into());
                 }
