@@ -30,6 +30,9 @@ pub struct State {
     pub(crate) bookmark_interval: Duration,
     /// How long a watch without `timeoutSeconds` lasts.
     pub(crate) default_watch_timeout: Duration,
+    /// The JSON of the last object a watch sent as plain JSON, by resourceVersion: every watcher of that event
+    /// sends the same bytes, so the first one renders them for all.
+    pub(crate) last_rendered: Mutex<Option<(u64, hyper::body::Bytes)>>,
 }
 
 impl std::fmt::Debug for State {
@@ -72,6 +75,7 @@ impl State {
             shutdown,
             bookmark_interval: Duration::from_secs(60),
             default_watch_timeout: Duration::from_secs(30 * 60),
+            last_rendered: Mutex::new(None),
         }))
     }
 

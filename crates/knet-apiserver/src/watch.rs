@@ -317,9 +317,29 @@ impl Watcher {
     async fn send_object(&mut self, kind: EventKind, object: Value) -> Result<(), End> {
         let rv = rv_of(&object);
         self.last_sent = self.last_sent.max(rv);
-        let object = with_type(self.resource, object);
-        let (_, shown) = self.form.object(self.resource, object, util::now_unix());
-        self.send_line(kind.as_str(), shown).await
+        if !matches!(self.form.representation, Representation::Json) {
+            let (_, shown) = self.form.object(self.resource, with_type(self.resource, object), util::now_unix());
+            return self.send_line(kind.as_str(), shown).await;
+        }
+        // Plain JSON is the same for every watcher of the event: rendered once, shared.
+        let rendered = {
+            let mut last = self.state.last_rendered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match last.as_ref() {
+                Some((cached, bytes)) if *cached == rv => bytes.clone(),
+                _ => {
+                    let bytes = Bytes::from(serde_json::to_vec(&with_type(self.resource, object)).unwrap_or_default());
+                    *last = Some((rv, bytes.clone()));
+                    bytes
+                }
+            }
+        };
+        let mut line = Vec::with_capacity(rendered.len() + 40);
+        line.extend_from_slice(br#"{"type":""#);
+        line.extend_from_slice(kind.as_str().as_bytes());
+        line.extend_from_slice(br#"","object":"#);
+        line.extend_from_slice(&rendered);
+        line.extend_from_slice(b"}\n");
+        self.sender.send(Bytes::from(line)).await.map_err(|_| End::Done)
     }
 
     async fn send_bookmark(&mut self, initial_events_end: bool) -> Result<(), End> {
