@@ -11,18 +11,50 @@
 //! the served schemas, which would then have to be complete; without it kubectl uses its built-in Go types, which
 //! is what knet wants.
 //!
-//! `GET /openapi/v2` answers 404 (see [`V2_NOT_SERVED`]): kubectl 1.29+ falls back to it only when v3 is missing,
-//! and then asks for protobuf, which knet does not write. kubectl 1.27 and 1.28 validate only with v2, so with
-//! them `apply` needs `--validate=false`; the kubectl dispatcher never picks them for a 1.33 server.
+//! `GET /openapi/v2` answers an empty Swagger 2.0 document (no paths, no definitions), in protobuf as kubectl asks
+//! for it or in JSON. kubectl 1.29+ reads it only for a kind that OpenAPI v3 does not describe, to validate it on the
+//! client side, and skips the validation of a kind v2 does not know either; so `kubectl apply` of a custom resource
+//! whose CRD is missing ends as on a real cluster ("no matches for kind ... ensure CRDs are installed first"), and
+//! kubectl 1.27 and 1.28, which validate with v2 only, leave the validation to the server.
 
 use serde_json::{Value, json};
 
 use crate::discovery::{self, fnv1a64};
 use crate::resources::{self, ResourceType};
 
-/// Why `/openapi/v2` is a 404: the server answers it with a NotFound `Status` carrying this message.
-pub const V2_NOT_SERVED: &str =
-    "the server could not find the requested resource (knet serves OpenAPI v3 only, at /openapi/v3)";
+/// The title and version of the OpenAPI v2 document.
+const V2_TITLE: &str = "Kubernetes";
+
+/// The empty OpenAPI v2 document as JSON.
+pub fn v2_document() -> Value {
+    json!({
+        "swagger": "2.0",
+        "info": { "title": V2_TITLE, "version": discovery::GIT_VERSION },
+        "paths": {},
+        "definitions": {},
+    })
+}
+
+/// The empty OpenAPI v2 document in gnostic's `openapi_v2.Document` protobuf encoding, as kubectl asks for it
+/// (`application/com.github.proto-openapi.spec.v2@v1.0+protobuf`): `swagger` (field 1), `info` (2: `title` 1,
+/// `version` 2) and empty `paths` (8).
+pub fn v2_document_protobuf() -> Vec<u8> {
+    fn string_field(out: &mut Vec<u8>, field: u8, text: &str) {
+        out.push(field << 3 | 2);
+        out.push(u8::try_from(text.len()).unwrap_or(0));
+        out.extend_from_slice(text.as_bytes());
+    }
+    let mut info = Vec::new();
+    string_field(&mut info, 1, V2_TITLE);
+    string_field(&mut info, 2, discovery::GIT_VERSION);
+    let mut document = Vec::new();
+    string_field(&mut document, 1, "2.0");
+    document.push(2 << 3 | 2);
+    document.push(u8::try_from(info.len()).unwrap_or(0));
+    document.extend_from_slice(&info);
+    document.extend_from_slice(&[8 << 3 | 2, 0]);
+    document
+}
 
 /// The index key of a group version: `api/v1`, `apis/apps/v1`.
 pub fn group_version_key(group: &str, version: &str) -> String {

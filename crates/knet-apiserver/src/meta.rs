@@ -1,5 +1,5 @@
 //! The endpoints that are not resources: `/version`, health checks, discovery (aggregated v2 and v2beta1, and
-//! legacy) and OpenAPI v3. The documents come from `knet-apimachinery`; this module negotiates their form and
+//! legacy), OpenAPI v3, and an empty OpenAPI v2. The documents come from `knet-apimachinery`; this module negotiates their form and
 //! answers `ETag` revalidation of aggregated discovery with 304.
 
 use hyper::HeaderMap;
@@ -12,6 +12,9 @@ use serde::Serialize;
 use crate::body::{self, HttpResponse};
 use crate::resource::negotiation_error;
 use crate::routes::Route;
+
+/// The media type of OpenAPI v2 in protobuf.
+const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
 /// Answers a non-resource route.
 pub fn handle(route: &Route, headers: &HeaderMap) -> HttpResponse {
@@ -51,9 +54,11 @@ pub fn handle(route: &Route, headers: &HeaderMap) -> HttpResponse {
             }
         }
         Route::OpenApiV2 => {
-            let mut not_found = status::resource_not_found();
-            not_found.message = openapi::V2_NOT_SERVED.to_owned();
-            body::status(&not_found)
+            if accept.is_some_and(|a| a.contains("protobuf")) {
+                body::whole(200, OPENAPI_V2_PROTOBUF, openapi::v2_document_protobuf())
+            } else {
+                body::json(200, &openapi::v2_document())
+            }
         }
         Route::Resource(_) | Route::NotFound => body::status(&status::resource_not_found()),
     }

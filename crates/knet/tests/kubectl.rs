@@ -240,6 +240,26 @@ fn the_real_kubectl_drives_knet_up() {
     let old_stdout = String::from_utf8_lossy(&old.stdout);
     assert!(old.status.success() && old_stdout.contains("service/backend-service unchanged"), "{old_stdout}");
 
+    // kubectl 1.27 validates with OpenAPI v2 only: the empty document lets the server validate.
+    let oldest = Command::new(cluster.kubectl.with_file_name("kubectl.1.27"))
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .arg("--cache-dir")
+        .arg(dir.join("kubectl-cache-127"))
+        .args(["apply", "-f", "examples/exercise-1/02-backend.yaml"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let oldest_stdout = String::from_utf8_lossy(&oldest.stdout);
+    assert!(oldest.status.success() && oldest_stdout.contains("service/backend-service unchanged"), "{oldest_stdout}");
+    // A custom resource without its CRD: kubectl's own words, as on a real cluster.
+    let unknown = cluster.fails(&["apply", "-f", "examples/monitoring/servicemonitor.yaml"], None);
+    assert!(
+        unknown.contains(r#"no matches for kind "ServiceMonitor" in version "monitoring.coreos.com/v1""#)
+            && unknown.contains("ensure CRDs are installed first"),
+        "{unknown}"
+    );
+
     let unauthorized = cluster.fails(&["get", "ns", "--token", "wrong"], None);
     assert!(unauthorized.contains("Unauthorized"), "{unauthorized}");
 

@@ -158,3 +158,26 @@ fn snapshot_of_the_networking_document() {
         "patchCoreV1NamespacedPod"
     );
 }
+
+#[test]
+fn the_v2_document_is_empty_and_its_protobuf_reads_back() {
+    use crate::protobuf::wire::{Payload, Reader};
+    let fields = |bytes| {
+        let mut reader = Reader::new(bytes);
+        let mut fields = Vec::new();
+        while let Some(field) = reader.next_field().expect("well-formed protobuf") {
+            fields.push(field);
+        }
+        fields
+    };
+    let protobuf = v2_document_protobuf();
+    let document = fields(&protobuf);
+    assert_eq!(document[0], (1, Payload::Bytes(b"2.0")));
+    let (2, Payload::Bytes(info)) = document[1] else { panic!("info is field 2: {document:?}") };
+    let info = fields(info);
+    assert_eq!(info, [(1, Payload::Bytes(b"Kubernetes")), (2, Payload::Bytes(discovery::GIT_VERSION.as_bytes()))]);
+    assert_eq!(document[2], (8, Payload::Bytes(b"")), "empty paths");
+    assert_eq!(document.len(), 3);
+    let json = v2_document();
+    assert_eq!((json["swagger"].as_str(), json["paths"].as_object().map(|p| p.len())), (Some("2.0"), Some(0)));
+}
