@@ -1,5 +1,6 @@
 //! Tests of the deployment controller's decision: the fenceposts and the hash, a first rollout, rolling updates
-//! within maxSurge and maxUnavailable, scaling during a rollout, Recreate, pause, history cleanup, the conditions.
+//! within maxSurge and maxUnavailable, scaling during a rollout, Recreate, pause, history cleanup, the conditions;
+//! and a property test that simulates rolling updates of any size to their end.
 
 use super::rollout::Event;
 use super::status::normalized;
@@ -560,4 +561,93 @@ fn pods_lead_to_their_deployment() {
     let reference = deployment_of_pod(&pod).unwrap();
     assert_eq!((reference.name.as_str(), reference.namespace.as_deref()), ("web", Some("prod")));
     let _ = Type::Normal;
+}
+
+/// A rolling update simulated to its end: each round applies the sync's writes, then the ReplicaSets report their
+/// pods, which become available one round after they are created (and old pods go at once). Whatever the sizes,
+/// the ReplicaSets never ask for more than `replicas + maxSurge` pods, never fewer than `replicas - maxUnavailable`
+/// are available, and the rollout ends with every replica on the new template.
+mod rollout_simulation {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spec_replicas(rs: &ReplicaSet) -> i32 {
+        rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0)
+    }
+
+    fn available(rs: &ReplicaSet) -> i32 {
+        rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0)
+    }
+
+    /// The ReplicaSets report their pods: new pods (beyond those that existed last round) are not available yet.
+    fn report(sets: &mut [ReplicaSet]) {
+        for rs in sets {
+            let wanted = spec_replicas(rs);
+            let existing = rs.status.as_ref().map_or(0, |s| s.replicas);
+            let generation = rs.metadata.generation;
+            rs.status = Some(ReplicaSetStatus {
+                replicas: wanted,
+                ready_replicas: Some(existing.min(wanted)),
+                available_replicas: Some(existing.min(wanted)),
+                observed_generation: generation,
+                ..Default::default()
+            });
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn rolling_updates_stay_within_their_bounds_and_finish(
+            replicas in 1..25i32,
+            surge in 0..6i32,
+            unavailable in 0..6i32,
+            as_percent in any::<bool>(),
+        ) {
+            prop_assume!(surge + unavailable > 0);
+            let mut d = deployment(replicas, "nginx:2");
+            d.metadata.generation = Some(2);
+            d.metadata.annotations = Some([(REVISION.to_owned(), "1".to_owned())].into());
+            let bound = |n: i32| if as_percent { IntOrString::String(format!("{}%", n * 20)) } else { IntOrString::Int(n) };
+            let strategy = d.spec.as_mut().unwrap().strategy.as_mut().unwrap().rolling_update.as_mut().unwrap();
+            strategy.max_surge = Some(bound(surge));
+            strategy.max_unavailable = Some(bound(unavailable));
+            let (max_total, min_available) = (replicas + max_surge(&d), replicas - max_unavailable(&d));
+            let mut sets = vec![replica_set(&d, "nginx:1", replicas, replicas, 1, "2026-11-28T11:00:00Z")];
+            let new_name = format!("web-{}", hash_of(&d));
+            let mut finished = false;
+            for _ in 0..200 {
+                let plan = sync(&d, &sets, &[], at(NOW));
+                for write in plan.writes {
+                    match write {
+                        Write::Create(rs) => sets.push(*rs),
+                        Write::Update(rs) => {
+                            let slot = sets.iter_mut().find(|s| name(s) == name(&rs)).expect("an existing set");
+                            *slot = *rs;
+                            slot.metadata.generation = Some(slot.metadata.generation.unwrap_or(1) + 1);
+                        }
+                        Write::Delete { name: gone } => sets.retain(|s| name(s) != gone),
+                        Write::Revision(revision) => {
+                            d.metadata.annotations = Some([(REVISION.to_owned(), revision)].into());
+                        }
+                        Write::Status(status) => d.status = Some(*status),
+                        Write::OwnerReferences { .. } | Write::Event(_) => {}
+                    }
+                }
+                let asked: i32 = sets.iter().map(spec_replicas).sum();
+                prop_assert!(asked <= max_total, "{asked} pods asked for, more than {max_total}");
+                report(&mut sets);
+                let up: i32 = sets.iter().map(available).sum();
+                prop_assert!(up >= min_available.min(replicas), "{up} available, fewer than {min_available}");
+                let new = sets.iter().find(|s| name(s) == new_name);
+                let old_left: i32 = sets.iter().filter(|s| name(s) != new_name).map(spec_replicas).sum();
+                if new.is_some_and(|n| available(n) == replicas) && old_left == 0 {
+                    finished = true;
+                    break;
+                }
+            }
+            prop_assert!(finished, "the rollout did not finish: {:?}", sets.iter().map(|s| (name(s).to_owned(), spec_replicas(s), available(s))).collect::<Vec<_>>());
+        }
+    }
 }
