@@ -120,7 +120,12 @@ fn coredns_deployment() -> Value {
 }
 
 fn node(now: &str) -> Value {
-    let capacity = json!({ "cpu": "2", "memory": "8Gi", "pods": "110", "ephemeral-storage": "20Gi" });
+    let capacity = json!({
+        "cpu": std::thread::available_parallelism().map_or(1, |n| n.get()).to_string(),
+        "memory": host_memory(),
+        "pods": "110",
+        "ephemeral-storage": "20Gi",
+    });
     json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -165,6 +170,17 @@ fn node(now: &str) -> Value {
             },
         },
     })
+}
+
+/// The host's memory as the kubelet reports it (`MemTotal` of /proc/meminfo, in Ki), or 8Gi when unreadable.
+fn host_memory() -> String {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kib| kib.trim().parse::<u64>().ok())
+        .map_or_else(|| "8Gi".to_owned(), |kib| format!("{kib}Ki"))
 }
 
 /// The host's kernel release, as the kubelet reports it (`uname -r`), or `""` when unreadable.
