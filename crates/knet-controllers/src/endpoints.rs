@@ -3,14 +3,14 @@
 //! and the pods of its namespace to the objects kube-controller-manager would write; `run` is the loop around it,
 //! woken by any change to a Service, a pod, or a slice it owns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use futures::StreamExt;
 use kube::api::{Api, ListParams, PostParams};
 use kube::runtime::controller::{Action as Requeue, Controller};
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Resource, ResourceExt};
 
 use crate::{Context, Result};
@@ -51,7 +51,7 @@ pub async fn run(context: Arc<Context>) {
     let client = context.client.clone();
     let controller = Controller::new(Api::<Service>::all(client.clone()), watcher::Config::default());
     let services = controller.store();
-    controller
+    let running = controller
         .owns(Api::<EndpointSlice>::all(client.clone()), watcher::Config::default())
         // A pod change may add it to a Service or take it out of one: every Service of its namespace looks again.
         .watches(Api::<Pod>::all(client), watcher::Config::default(), move |pod| {
@@ -63,9 +63,69 @@ pub async fn run(context: Arc<Context>) {
                 .map(|service| ObjectRef::from_obj(&*service))
                 .collect::<Vec<_>>()
         })
-        .run(reconcile, |_, error, _| crate::retry(COMPONENT, error), context)
-        .for_each(|_| std::future::ready(()))
-        .await;
+        .run(reconcile, |_, error, _| crate::retry(COMPONENT, error), Arc::clone(&context))
+        .for_each(|_| std::future::ready(()));
+    futures::join!(running, remove_leftovers(context));
+}
+
+/// Deletes the Endpoints of a Service that is gone, as kube-controller-manager does: when the Service is deleted
+/// (selector or not: hand-made Endpoints go with their Service too), and, once at start, those left behind while the
+/// controller was not running. (Endpoints carry no owner reference; EndpointSlices do, and the
+/// garbage collector takes them.)
+async fn remove_leftovers(context: Arc<Context>) {
+    let client = context.client.clone();
+    let services = watcher(Api::<Service>::all(client.clone()), watcher::Config::default()).default_backoff();
+    let mut services = std::pin::pin!(services);
+    let mut listed: HashSet<(String, String)> = HashSet::new();
+    let mut swept = false;
+    let key = |service: &Service| (service.namespace().unwrap_or_default(), service.name_any());
+    while let Some(event) = services.next().await {
+        let result = match event {
+            Ok(watcher::Event::Init) => {
+                listed.clear();
+                Ok(())
+            }
+            Ok(watcher::Event::InitApply(service)) => {
+                listed.insert(key(&service));
+                Ok(())
+            }
+            Ok(watcher::Event::InitDone) if !swept => {
+                swept = true;
+                delete_orphaned_endpoints(&client, &listed).await
+            }
+            Ok(watcher::Event::InitDone) => Ok(()),
+            Ok(watcher::Event::Apply(_)) => Ok(()),
+            Ok(watcher::Event::Delete(service)) => {
+                let (namespace, name) = key(&service);
+                delete_endpoints(&client, &namespace, &name).await
+            }
+            Err(error) => {
+                Err(crate::Error::Invalid { what: "the Service watch".to_owned(), message: error.to_string() })
+            }
+        };
+        if let Err(error) = result {
+            let _ = crate::retry(COMPONENT, &error);
+        }
+    }
+}
+
+/// Deletes every Endpoints object whose Service is not among `services`.
+async fn delete_orphaned_endpoints(client: &kube::Client, services: &HashSet<(String, String)>) -> Result<()> {
+    for endpoints in Api::<Endpoints>::all(client.clone()).list_metadata(&ListParams::default()).await?.items {
+        let (namespace, name) = (endpoints.namespace().unwrap_or_default(), endpoints.name_any());
+        if !services.contains(&(namespace.clone(), name.clone())) {
+            delete_endpoints(client, &namespace, &name).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_endpoints(client: &kube::Client, namespace: &str, name: &str) -> Result<()> {
+    match Api::<Endpoints>::namespaced(client.clone(), namespace).delete(name, &Default::default()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Requeue> {
@@ -265,10 +325,10 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
             ),
         })
         .collect();
-    let endpoints = Endpoints {
-        metadata: meta(name.clone(), service.metadata.labels.clone()),
-        subsets: (!subsets.is_empty()).then_some(subsets),
-    };
+    // Endpoints carry no owner reference (kube's do not); `remove_leftovers` deletes them with their Service.
+    let mut endpoints_meta = meta(name.clone(), service.metadata.labels.clone());
+    endpoints_meta.owner_references = None;
+    let endpoints = Endpoints { metadata: endpoints_meta, subsets: (!subsets.is_empty()).then_some(subsets) };
 
     // EndpointSlices: one per distinct port list, split at the size limit.
     let mut labels = service.metadata.labels.clone().unwrap_or_default();
@@ -398,7 +458,8 @@ mod tests {
             slice.endpoints.iter().map(|e| e.conditions.as_ref().unwrap().ready).collect();
         assert_eq!(readiness, [Some(true), Some(false)]);
         assert_eq!(slice.ports.as_ref().unwrap()[0].name.as_deref(), Some(""));
-        assert_eq!(endpoints.metadata.owner_references.as_ref().unwrap()[0].uid, "u1");
+        assert_eq!(endpoints.metadata.owner_references, None, "kube's Endpoints have no owner");
+        assert_eq!(slice.metadata.owner_references.as_ref().unwrap()[0].uid, "u1");
         assert!(endpoints.metadata.annotations.as_ref().unwrap().contains_key(LAST_CHANGE_TRIGGER_TIME));
     }
 

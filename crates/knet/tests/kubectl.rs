@@ -458,6 +458,12 @@ fn walk_the_guide(guide: &Guide<'_>) {
         out.trim().is_empty()
     });
 
+    // A Service's Endpoints go with it (they carry no owner reference; the endpoints controller deletes them).
+    guide.ok(&["delete", "service", "postgres-service", "-n", "microservices"]);
+    guide.eventually(&["get", "endpoints", "-n", "microservices", "-o", "name"], |out| {
+        !out.contains("postgres-service")
+    });
+
     // Deleting the namespace takes everything in it; kube-system is untouched.
     assert_eq!(guide.ok(&["delete", "namespace", "microservices"]), "namespace \"microservices\" deleted\n");
     let gone = guide.run(&["get", "pods", "-n", "microservices"], None);
