@@ -1,5 +1,6 @@
 //! The garbage collector: an object whose every owner (by `ownerReferences`: kind, name and uid) is gone is deleted,
-//! so deleting a Deployment takes its ReplicaSets, their Pods, and a Service's EndpointSlices and Endpoints with it.
+//! so deleting a Deployment takes its ReplicaSets and their Pods with it, and deleting a Service its EndpointSlices.
+//! (Endpoints, like kube's, have no owner; the endpoints controller deletes them with their Service.)
 //! An owner is gone when no object of its kind and name exists, or the one that does has another uid (a new object
 //! of the same name owns nothing of the old one). Owners of a kind the collector cannot look up are assumed present:
 //! it never deletes what it cannot prove orphaned.
