@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 
 use crate::error::{During, Error, Result};
@@ -101,7 +101,7 @@ impl Store {
     /// Stores a new object. Fails with [`Error::AlreadyExists`] if the key is taken.
     pub fn create(&self, key: &ObjectKey, object: Value) -> Result<Event> {
         check_object(key, &object)?;
-        self.write("create", key, object, |tx, key, object| match stored_rv(tx, key, "create")? {
+        self.write("create", key, object, |key, stored, object| match stored {
             Some(_) => Err(Error::AlreadyExists { key: key.clone() }),
             None => Ok((EventKind::Added, object)),
         })
@@ -111,8 +111,8 @@ impl Store {
     /// [`Error::Conflict`] if `precondition` is given and is not the stored resourceVersion.
     pub fn update(&self, key: &ObjectKey, object: Value, precondition: Option<u64>) -> Result<Event> {
         check_object(key, &object)?;
-        self.write("update", key, object, |tx, key, object| {
-            let actual = stored_rv(tx, key, "update")?.ok_or_else(|| Error::NotFound { key: key.clone() })?;
+        self.write("update", key, object, |key, stored, object| {
+            let (actual, _) = stored.ok_or_else(|| Error::NotFound { key: key.clone() })?;
             check_precondition(key, precondition, actual)?;
             Ok((EventKind::Modified, object))
         })
@@ -121,14 +121,10 @@ impl Store {
     /// Deletes an object. The DELETED event carries its last state, stamped with the delete's own resourceVersion.
     /// Fails like [`Store::update`].
     pub fn delete(&self, key: &ObjectKey, precondition: Option<u64>) -> Result<Event> {
-        self.write("delete", key, Value::Null, |tx, key, _| {
-            let (actual, text): (i64, String) = tx
-                .prepare_cached("SELECT rv, value FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3")
-                .and_then(|mut s| s.query_row(key_params(key), |row| Ok((row.get(0)?, row.get(1)?))).optional())
-                .during("delete")?
-                .ok_or_else(|| Error::NotFound { key: key.clone() })?;
-            check_precondition(key, precondition, rv_from_sql(actual))?;
-            Ok((EventKind::Deleted, parse(&text, || key.to_string())?))
+        self.write("delete", key, Value::Null, |key, stored, _| {
+            let (actual, text) = stored.ok_or_else(|| Error::NotFound { key: key.clone() })?;
+            check_precondition(key, precondition, actual)?;
+            Ok((EventKind::Deleted, parse(text, || key.to_string())?))
         })
     }
 
@@ -305,7 +301,7 @@ impl Store {
         operation: &'static str,
         key: &ObjectKey,
         object: Value,
-        change: impl FnOnce(&Transaction<'_>, &ObjectKey, Value) -> Result<(EventKind, Value)>,
+        change: impl FnOnce(&ObjectKey, Option<(u64, &str)>, Value) -> Result<(EventKind, Value)>,
     ) -> Result<Event> {
         check_key(key)?;
         let mut writer = self.lock_writer();
@@ -313,12 +309,23 @@ impl Store {
         // IMMEDIATE takes the write lock at BEGIN, so the revision read below cannot change before the commit.
         let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let (resource, namespace, name) = key_params(key);
-        let previous_text: Option<String> = tx
-            .prepare_cached("SELECT value FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3")
-            .and_then(|mut s| s.query_row(rusqlite::params![resource, namespace, name], |row| row.get(0)).optional())
+        // The stored row, read once: `change` checks it, and the history keeps it as the state the write replaced.
+        let stored: Option<(i64, String)> = tx
+            .prepare_cached("SELECT rv, value FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3")
+            .and_then(|mut s| s.query_row(key_params(key), |row| Ok((row.get(0)?, row.get(1)?))).optional())
             .during(operation)?;
-        let (kind, mut object) = change(&tx, key, object)?;
-        let previous_text = previous_text.filter(|_| kind != EventKind::Added);
+        let (kind, mut object) =
+            change(key, stored.as_ref().map(|(rv, text)| (rv_from_sql(*rv), text.as_str())), object)?;
+        let previous_text = stored.map(|(_, text)| text);
+        // A delete's object is the stored state already parsed; an update's previous state is parsed here.
+        let previous = match kind {
+            EventKind::Added => None,
+            EventKind::Deleted => Some(object.clone()),
+            EventKind::Modified => match &previous_text {
+                Some(text) => Some(parse(text, || format!("the previous state of {key}"))?),
+                None => None,
+            },
+        };
         let rv = read_revision(&tx).during(operation)? + 1;
         stamp(key, &mut object, rv)?;
         let text = object.to_string();
@@ -362,10 +369,6 @@ impl Store {
         }
         tx.commit().during(operation)?;
         self.inner.revision.fetch_max(rv, Ordering::AcqRel);
-        let previous = match previous_text {
-            Some(text) => Some(parse(&text, || format!("the previous state of {}", key.name))?),
-            None => None,
-        };
         let event = Event { kind, key: key.clone(), object, resource_version: rv, previous };
         if let Some(hook) = &writer.hook {
             hook(&event);
@@ -401,13 +404,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn read_revision(conn: &Connection) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT rv FROM revision").and_then(|mut s| s.query_row([], |row| row.get(0))).map(rv_from_sql)
-}
-
-fn stored_rv(tx: &Transaction<'_>, key: &ObjectKey, operation: &'static str) -> Result<Option<u64>> {
-    tx.prepare_cached("SELECT rv FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3")
-        .and_then(|mut s| s.query_row(key_params(key), |row| row.get(0)).optional())
-        .map(|rv| rv.map(rv_from_sql))
-        .during(operation)
 }
 
 /// The key as the three SQL columns; cluster-scoped objects have the namespace `''`, which no namespace can be.
