@@ -1,6 +1,6 @@
 //! The endpoints that are not resources: `/version`, health checks, discovery (aggregated v2 and v2beta1, and
-//! legacy), OpenAPI v3, and an empty OpenAPI v2. The documents come from `knet-apimachinery`; this module negotiates their form and
-//! answers `ETag` revalidation of aggregated discovery with 304.
+//! legacy), OpenAPI v3, and an empty OpenAPI v2. The documents come from `knet-apimachinery`; this module negotiates
+//! their form and answers `ETag` revalidation of aggregated discovery with 304.
 
 use hyper::HeaderMap;
 use hyper::header::{ACCEPT, ETAG, HeaderValue, IF_NONE_MATCH};

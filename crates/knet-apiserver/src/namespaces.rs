@@ -6,6 +6,7 @@
 use knet_apimachinery::status::{self, Status};
 use serde_json::{Value, json};
 
+use crate::objects;
 use crate::resource::store_error;
 use crate::state::{State, key, namespace_resource};
 use crate::util;
@@ -31,7 +32,7 @@ pub fn begin_delete(state: &State, live: Value) -> Result<Value, Status> {
     if UNDELETABLE.contains(&name.as_str()) {
         return Err(status::forbidden(resource, &name, "this namespace may not be deleted"));
     }
-    let rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+    let rv = objects::resource_version(&live);
     if unfinalized(&live) {
         return Ok(state
             .store
@@ -43,8 +44,7 @@ pub fn begin_delete(state: &State, live: Value) -> Result<Value, Status> {
         return Ok(live);
     }
     let mut terminating = live;
-    terminating["metadata"]["deletionTimestamp"] = json!(util::rfc3339(util::now_unix()));
-    terminating["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+    objects::mark_deleting(&mut terminating, util::now_unix(), 0);
     terminating["status"]["phase"] = json!("Terminating");
     Ok(state
         .store
@@ -72,7 +72,7 @@ pub fn finalize(state: &State, name: &str, body: &Value) -> Result<Value, Status
         .get(&object_key)
         .map_err(|e| store_error(resource, name, e))?
         .ok_or_else(|| status::not_found(resource, name))?;
-    let rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+    let rv = objects::resource_version(&live);
     let mut updated = live;
     updated["spec"]["finalizers"] = finalizers;
     if updated.pointer("/metadata/deletionTimestamp").is_some() && unfinalized(&updated) {

@@ -240,6 +240,17 @@ fn merge_string_data(secret: &mut Value) {
 }
 
 /// The `metadata` map of an object, created if missing (a `metadata` that is not a map is replaced); 400 if the
+/// The stored `metadata.resourceVersion` of an object, as a number.
+pub fn resource_version(object: &Value) -> Option<u64> {
+    object.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok())
+}
+
+/// Marks an object as being deleted: `deletionTimestamp` `grace` seconds after `now`, and the grace period itself.
+pub fn mark_deleting(object: &mut Value, now: i64, grace: i64) {
+    object["metadata"]["deletionTimestamp"] = json!(util::rfc3339(now + grace));
+    object["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
+}
+
 /// object is not a JSON object.
 pub fn metadata_mut(object: &mut Value) -> Result<&mut Map<String, Value>, Status> {
     let not_an_object = || status::bad_request("the object must be a JSON object");

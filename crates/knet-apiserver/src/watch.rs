@@ -155,10 +155,6 @@ fn start(
     }
 }
 
-fn rv_of(object: &Value) -> u64 {
-    object.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok()).unwrap_or(0)
-}
-
 fn object_key(store_resource: &str, object: &Value) -> ObjectKey {
     let namespace = object.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
     let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned();
@@ -315,7 +311,7 @@ impl Watcher {
     }
 
     async fn send_object(&mut self, kind: EventKind, object: Value) -> Result<(), End> {
-        let rv = rv_of(&object);
+        let rv = crate::objects::resource_version(&object).unwrap_or(0);
         self.last_sent = self.last_sent.max(rv);
         if !matches!(self.form.representation, Representation::Json) {
             let (_, shown) = self.form.object(self.resource, with_type(self.resource, object), util::now_unix());

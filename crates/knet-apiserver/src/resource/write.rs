@@ -269,7 +269,7 @@ fn update_object(
         undo(&mut allocator, &object);
         return Ok((object, admitted.warnings));
     }
-    let live_rv = live.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+    let live_rv = objects::resource_version(&live);
     match state.store.update(&object_key, object.clone(), precondition.or(live_rv)) {
         Ok(event) => Ok((event.object, admitted.warnings)),
         Err(error) => {
@@ -484,9 +484,8 @@ pub fn delete(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status>
         let stored = if live.pointer("/metadata/deletionTimestamp").is_some() {
             live
         } else {
-            let mut terminating = live.clone();
-            terminating["metadata"]["deletionTimestamp"] = json!(util::rfc3339(util::now_unix() + grace));
-            terminating["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
+            let mut terminating = live;
+            objects::mark_deleting(&mut terminating, util::now_unix(), grace);
             state
                 .store
                 .update(&object_key, terminating, options.resource_version)
@@ -538,7 +537,7 @@ fn orphan_dependents(state: &State, namespace: Option<&str>, owner_uid: &str) ->
             }
             let name = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
             let item_namespace = item.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
-            let rv = item.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|rv| rv.parse().ok());
+            let rv = objects::resource_version(&item);
             state
                 .store
                 .update(&key(resource, item_namespace.as_deref(), &name), item, rv)
