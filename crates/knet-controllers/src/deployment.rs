@@ -88,7 +88,7 @@ async fn reconcile(deployment: Arc<Deployment>, context: Arc<Context>) -> Result
     } else {
         Vec::new()
     };
-    let plan = sync(&deployment, &listed, &pods, crate::replicaset::now());
+    let plan = sync(&deployment, &listed, &pods, crate::now());
     let params = PatchParams { field_manager: Some(COMPONENT.to_owned()), ..Default::default() };
     let deployments: Api<Deployment> = Api::namespaced(client, &namespace);
     let name = deployment.name_any();
@@ -96,7 +96,7 @@ async fn reconcile(deployment: Arc<Deployment>, context: Arc<Context>) -> Result
         match write {
             Write::OwnerReferences { name, owner_references } => {
                 let patch = json!({ "metadata": { "ownerReferences": owner_references } });
-                ignore_not_found(replica_sets.patch(&name, &params, &Patch::Merge(&patch)).await)?;
+                crate::ignore_not_found(replica_sets.patch(&name, &params, &Patch::Merge(&patch)).await)?;
             }
             Write::Create(rs) => {
                 let post = PostParams { field_manager: Some(COMPONENT.to_owned()), ..Default::default() };
@@ -115,16 +115,11 @@ async fn reconcile(deployment: Arc<Deployment>, context: Arc<Context>) -> Result
                             .await;
                         // As kube does: the rollout is reported not progressing, with the reason.
                         let mut status = deployment.status.clone().unwrap_or_default();
-                        let condition = util::new_condition(
-                            "Progressing",
-                            "False",
-                            "ReplicaSetCreateError",
-                            message,
-                            crate::replicaset::now(),
-                        );
+                        let condition =
+                            util::new_condition("Progressing", "False", "ReplicaSetCreateError", message, crate::now());
                         util::set_condition(&mut status, condition);
                         let patch = json!({ "status": { "conditions": status.conditions } });
-                        ignore_not_found(deployments.patch_status(&name, &params, &Patch::Merge(&patch)).await)?;
+                        crate::ignore_not_found(deployments.patch_status(&name, &params, &Patch::Merge(&patch)).await)?;
                     }
                     return Err(error.into());
                 }
@@ -141,31 +136,22 @@ async fn reconcile(deployment: Arc<Deployment>, context: Arc<Context>) -> Result
                 replica_sets.patch(&rs.name_any(), &params, &Patch::Merge(&patch)).await?;
             }
             Write::Delete { name } => {
-                ignore_not_found(replica_sets.delete(&name, &DeleteParams::default()).await.map(|_| ()))?;
+                crate::ignore_not_found(replica_sets.delete(&name, &DeleteParams::default()).await.map(|_| ()))?;
             }
             Write::Revision(revision) => {
                 let patch = json!({ "metadata": { "annotations": { util::REVISION: revision } } });
-                ignore_not_found(deployments.patch(&name, &params, &Patch::Merge(&patch)).await)?;
+                crate::ignore_not_found(deployments.patch(&name, &params, &Patch::Merge(&patch)).await)?;
             }
             Write::Event(event) => {
                 context.events.record(COMPONENT, &*deployment, event.kind, event.reason, &event.message).await;
             }
             Write::Status(status) => {
                 let patch = json!({ "status": status_patch(&*status, STATUS_FIELDS) });
-                ignore_not_found(deployments.patch_status(&name, &params, &Patch::Merge(&patch)).await)?;
+                crate::ignore_not_found(deployments.patch_status(&name, &params, &Patch::Merge(&patch)).await)?;
             }
         }
     }
     Ok(plan.requeue_after.map_or_else(Requeue::await_change, Requeue::requeue))
-}
-
-/// A write to an object that is gone meanwhile is no failure: its deletion will be seen.
-fn ignore_not_found<T>(result: kube::Result<T>) -> kube::Result<()> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(error) => Err(error),
-    }
 }
 
 #[cfg(test)]

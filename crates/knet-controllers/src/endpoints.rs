@@ -15,7 +15,7 @@ use kube::{Resource, ResourceExt};
 
 use crate::{Context, Result};
 
-use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort as SlicePort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -121,11 +121,8 @@ async fn delete_orphaned_endpoints(client: &kube::Client, services: &HashSet<(St
 }
 
 async fn delete_endpoints(client: &kube::Client, namespace: &str, name: &str) -> Result<()> {
-    match Api::<Endpoints>::namespaced(client.clone(), namespace).delete(name, &Default::default()).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(error) => Err(error.into()),
-    }
+    let api = Api::<Endpoints>::namespaced(client.clone(), namespace);
+    Ok(crate::ignore_not_found(api.delete(name, &Default::default()).await)?)
 }
 
 async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Requeue> {
@@ -137,23 +134,13 @@ async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Reque
     let Action::Write { endpoints, slices } = desired(&service, &pods.items, &crate::now_rfc3339()) else {
         return Ok(Requeue::await_change());
     };
-    if let Some(ns) = Api::<Namespace>::all(context.client.clone()).get_opt(&namespace).await?
-        && ns.metadata.deletion_timestamp.is_some()
-    {
-        // The namespace is going, and refuses new objects: nothing to write.
-        return Ok(Requeue::await_change());
-    }
     write(Api::namespaced(context.client.clone(), &namespace), *endpoints, |e: &Endpoints| e.subsets.clone()).await?;
     let slice_api: Api<EndpointSlice> = Api::namespaced(context.client.clone(), &namespace);
     let ours = format!("{SERVICE_NAME_LABEL}={},{MANAGED_BY_LABEL}={MANAGED_BY}", service.name_any());
     let wanted: Vec<String> = slices.iter().map(ResourceExt::name_any).collect();
     for stale in slice_api.list_metadata(&ListParams::default().labels(&ours)).await?.items {
         if !wanted.contains(&stale.name_any()) {
-            match slice_api.delete(&stale.name_any(), &Default::default()).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(error) => return Err(error.into()),
-            }
+            crate::ignore_not_found(slice_api.delete(&stale.name_any(), &Default::default()).await)?;
         }
     }
     for slice in slices {

@@ -139,9 +139,24 @@ pub(crate) fn omit_zeros<'a, T: Default + PartialEq + 'a>(fields: impl IntoItera
     }
 }
 
+/// The current time to the second, as Kubernetes keeps timestamps.
+pub(crate) fn now() -> k8s_openapi::jiff::Timestamp {
+    let now = k8s_openapi::jiff::Timestamp::now();
+    now.round(k8s_openapi::jiff::Unit::Second).unwrap_or(now)
+}
+
 /// The current time as RFC 3339 with seconds, as Kubernetes writes timestamps.
 pub(crate) fn now_rfc3339() -> String {
-    k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()
+    now().to_string()
+}
+
+/// A write whose object is gone meanwhile is no failure: its deletion will be seen.
+pub(crate) fn ignore_not_found<T>(result: kube::Result<T>) -> kube::Result<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 /// A client for the cluster of a kubeconfig file (the one `knet up` writes, or any other).

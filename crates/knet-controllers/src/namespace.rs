@@ -75,14 +75,10 @@ async fn reconcile(namespace: Arc<Namespace>, context: Arc<Context>) -> Result<R
     if let Some(spec) = finalized.spec.as_mut() {
         spec.finalizers = Some(finalizers.into_iter().filter(|f| f != FINALIZER).collect());
     }
-    match Api::<Namespace>::all(client.clone())
-        .replace_subresource("finalize", &name, &PostParams::default(), &finalized)
-        .await
-    {
-        Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 404 => {}
-        Err(error) => return Err(error.into()),
-    }
+    let namespaces = Api::<Namespace>::all(client.clone());
+    crate::ignore_not_found(
+        namespaces.replace_subresource("finalize", &name, &PostParams::default(), &finalized).await,
+    )?;
     Ok(Requeue::await_change())
 }
 

@@ -212,11 +212,8 @@ async fn reconcile(pod: Arc<Pod>, node: Arc<Node>) -> Result<Requeue> {
                 let message = format!("Stopping container {}", container.name);
                 context.events.record(KUBELET, &*pod, Type::Normal, "Killing", &message).await;
             }
-            match api.delete(&name, &DeleteParams { grace_period_seconds: Some(0), ..Default::default() }).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(error) => return Err(error.into()),
-            }
+            let now = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
+            crate::ignore_not_found(api.delete(&name, &now).await)?;
         }
         Step::Bind => {
             let patch = json!({ "spec": { "nodeName": context.config.node_name } });
@@ -305,22 +302,12 @@ impl Node {
             }
             let keys = match reference.source {
                 Source::ConfigMap => {
-                    Api::<ConfigMap>::namespaced(client.clone(), &namespace).get_opt(&reference.name).await?.map(|m| {
-                        m.data
-                            .unwrap_or_default()
-                            .into_keys()
-                            .chain(m.binary_data.unwrap_or_default().into_keys())
-                            .collect()
-                    })
+                    let maps = Api::<ConfigMap>::namespaced(client.clone(), &namespace);
+                    maps.get_opt(&reference.name).await?.as_ref().map(references::config_map_keys)
                 }
                 Source::Secret => {
-                    Api::<Secret>::namespaced(client.clone(), &namespace).get_opt(&reference.name).await?.map(|s| {
-                        s.data
-                            .unwrap_or_default()
-                            .into_keys()
-                            .chain(s.string_data.unwrap_or_default().into_keys())
-                            .collect()
-                    })
+                    let secrets = Api::<Secret>::namespaced(client.clone(), &namespace);
+                    secrets.get_opt(&reference.name).await?.as_ref().map(references::secret_keys)
                 }
             };
             found.insert(id, keys);

@@ -94,7 +94,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Requeue
     let namespace = rs.namespace().unwrap_or_default();
     let pods: Api<Pod> = Api::namespaced(context.client.clone(), &namespace);
     let listed = pods.list(&ListParams::default()).await?.items;
-    let plan = plan(&rs, &listed, now());
+    let plan = plan(&rs, &listed, crate::now());
     let patch_params = PatchParams { field_manager: Some(COMPONENT.to_owned()), ..Default::default() };
     let owner = controller_reference(&*rs);
     for (names, adopting) in [(&plan.adopt, true), (&plan.release, false)] {
@@ -106,11 +106,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Requeue
                 references.push(owner.clone());
             }
             let patch = json!({ "metadata": { "ownerReferences": references } });
-            match pods.patch(name, &patch_params, &Patch::Merge(&patch)).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(error) => return Err(error.into()),
-            }
+            crate::ignore_not_found(pods.patch(name, &patch_params, &Patch::Merge(&patch)).await)?;
         }
     }
     let mut failure: Option<(&str, Error)> = None;
@@ -148,17 +144,12 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Requeue
     }
     let mut status = plan.status;
     if let Some((reason, error)) = &failure {
-        set_failure(&mut status, rs.status.as_ref(), reason, &api_message_of(error), now());
+        set_failure(&mut status, rs.status.as_ref(), reason, &api_message_of(error), crate::now());
     }
     if normalized(rs.status.clone().unwrap_or_default()) != normalized(status.clone()) {
         let replica_sets: Api<ReplicaSet> = Api::namespaced(context.client.clone(), &namespace);
         let patch = json!({ "status": status_patch(&status, RS_STATUS_FIELDS) });
-        match replica_sets.patch_status(&rs.name_any(), &patch_params, &Patch::Merge(&patch)).await {
-            Ok(_) => {}
-            // Deleted meanwhile: nothing to report on.
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(error) => return Err(error.into()),
-        }
+        crate::ignore_not_found(replica_sets.patch_status(&rs.name_any(), &patch_params, &Patch::Merge(&patch)).await)?;
     }
     if let Some((_, error)) = failure {
         return Err(error);
@@ -179,11 +170,6 @@ fn api_message_of(error: &Error) -> String {
         Error::Kube(error) => api_message(error),
         other => other.to_string(),
     }
-}
-
-/// The current time, to the second (what a Kubernetes timestamp keeps).
-pub(crate) fn now() -> Timestamp {
-    Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_else(|_| Timestamp::now())
 }
 
 /// What the controller does for `rs`, given the pods of its namespace, at `now`.

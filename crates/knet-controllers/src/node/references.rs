@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 
 /// The kinds of object a pod can refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,6 +114,18 @@ pub fn required(pod: &Pod) -> Vec<Reference> {
         }
     }
     references
+}
+
+/// The keys a ConfigMap offers (`data` and `binaryData`).
+pub fn config_map_keys(map: &ConfigMap) -> BTreeSet<String> {
+    let data = map.data.iter().flat_map(|d| d.keys());
+    data.chain(map.binary_data.iter().flat_map(|d| d.keys())).cloned().collect()
+}
+
+/// The keys a Secret offers (`data` and `stringData`).
+pub fn secret_keys(secret: &Secret) -> BTreeSet<String> {
+    let data = secret.data.iter().flat_map(|d| d.keys());
+    data.chain(secret.string_data.iter().flat_map(|d| d.keys())).cloned().collect()
 }
 
 /// What keeps the pod in `namespace` from starting, given the keys of each referenced object (`None`: the object
