@@ -9,16 +9,17 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::ResourceExt;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, ResourceExt};
+
+mod support;
 use serde_json::json;
+use support::{TempDir, client};
 
 /// How long starting the server, or any other wait, may take before the test fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(10);
@@ -81,24 +82,6 @@ impl Drop for ServerProcess {
             self.kill();
         }
     }
-}
-
-/// A directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn client(kubeconfig: &Path) -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let kubeconfig = Kubeconfig::read_from(kubeconfig).expect("the kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .expect("the kubeconfig is usable");
-    Client::try_from(config).expect("a client")
 }
 
 /// The payload of version `seq` of object `name`: a few KiB (several SQLite pages) that say whose they are, so a
@@ -166,10 +149,7 @@ async fn writer(api: Api<ConfigMap>, id: usize, journal: Journal, acks: Arc<toki
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = TempDir(std::env::temp_dir().join(format!("knet-crash-test-{}-{n}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&dir.0);
+    let dir = TempDir::new("crash");
 
     let mut server = ServerProcess::start(&dir.0);
     let api = Api::<ConfigMap>::namespaced(client(&server.kubeconfig).await, "default");
