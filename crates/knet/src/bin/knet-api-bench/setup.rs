@@ -44,17 +44,14 @@ pub(crate) fn config(state_dir: &Path) -> knet_apiserver::Config {
 
 /// A kube-rs client of the server's kubeconfig, with its own connection pool.
 pub(crate) async fn client(kubeconfig: &Path) -> Result<Client> {
-    let kubeconfig = Kubeconfig::read_from(kubeconfig).context("reading the kubeconfig")?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    Ok(Client::try_from(config)?)
+    Ok(knet_controllers::client_from_kubeconfig(kubeconfig).await?)
 }
 
+/// `n` clients, each with a connection of its own, from one reading of the kubeconfig.
 pub(crate) async fn clients(kubeconfig: &Path, n: usize) -> Result<Vec<Client>> {
-    let mut clients = Vec::with_capacity(n);
-    for _ in 0..n {
-        clients.push(client(kubeconfig).await?);
-    }
-    Ok(clients)
+    let kubeconfig = Kubeconfig::read_from(kubeconfig).context("reading the kubeconfig")?;
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    (0..n).map(|_| Ok(Client::try_from(config.clone())?)).collect()
 }
 
 /// POSTs a JSON object to its collection.
