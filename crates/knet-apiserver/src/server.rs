@@ -34,6 +34,8 @@ pub struct Server {
     pub address: SocketAddr,
     /// The kubeconfig written for it.
     pub kubeconfig: PathBuf,
+    /// The cluster CA certificate (PEM) that clients trust.
+    pub ca_pem: String,
     state: Arc<State>,
     stop: watch::Sender<bool>,
     accept_loop: JoinHandle<()>,
@@ -64,7 +66,7 @@ impl Server {
         let kubeconfig = credentials::write_kubeconfig(&dir, &credentials, &format!("https://{address}"))?;
         let (stop, stopped) = watch::channel(false);
         let accept_loop = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), Arc::clone(&state), stopped));
-        Ok(Server { address, kubeconfig, state, stop, accept_loop, _lock: lock })
+        Ok(Server { address, kubeconfig, ca_pem: credentials.ca_pem, state, stop, accept_loop, _lock: lock })
     }
 
     /// The shared state (for tests and in-process controllers).

@@ -25,7 +25,7 @@ pub fn up(config: Config) -> Result<()> {
                 node_name: knet_apiserver::NODE_NAME.to_owned(),
                 // There is no node data plane yet: the stand-in node runs pods on paper, whatever was asked.
                 stand_in_node: true,
-                root_ca: std::fs::read_to_string(config.state_dir.join("ca.crt")).ok(),
+                root_ca: Some(server.ca_pem.clone()),
                 ..knet_controllers::Config::default()
             },
         );
