@@ -279,12 +279,14 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
         controller: Some(true),
         block_owner_deletion: Some(true),
     };
-    let meta = |object_name: String, labels: Option<BTreeMap<String, String>>| ObjectMeta {
+    // Slices are owned by the Service; Endpoints carry no owner reference (kube's do not): `remove_leftovers`
+    // deletes them with their Service.
+    let meta = |object_name: String, labels: Option<BTreeMap<String, String>>, owned: bool| ObjectMeta {
         name: Some(object_name),
         namespace: service.metadata.namespace.clone(),
         labels,
         annotations: Some(annotations.clone()),
-        owner_references: Some(vec![owner.clone()]),
+        owner_references: owned.then(|| vec![owner.clone()]),
         ..Default::default()
     };
 
@@ -312,10 +314,8 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
             ),
         })
         .collect();
-    // Endpoints carry no owner reference (kube's do not); `remove_leftovers` deletes them with their Service.
-    let mut endpoints_meta = meta(name.clone(), service.metadata.labels.clone());
-    endpoints_meta.owner_references = None;
-    let endpoints = Endpoints { metadata: endpoints_meta, subsets: (!subsets.is_empty()).then_some(subsets) };
+    let metadata = meta(name.clone(), service.metadata.labels.clone(), false);
+    let endpoints = Endpoints { metadata, subsets: (!subsets.is_empty()).then_some(subsets) };
 
     // EndpointSlices: one per distinct port list, split at the size limit.
     let mut labels = service.metadata.labels.clone().unwrap_or_default();
@@ -330,7 +330,7 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
         for (chunk_index, chunk) in group.chunks(MAX_ENDPOINTS_PER_SLICE).enumerate() {
             let identity = format!("{uid}/{ports:?}/{chunk_index}");
             slices.push(EndpointSlice {
-                metadata: meta(slice_name(&name, &identity), Some(labels.clone())),
+                metadata: meta(slice_name(&name, &identity), Some(labels.clone()), true),
                 address_type: "IPv4".to_owned(),
                 endpoints: chunk.iter().map(|b| slice_endpoint(b, publish_not_ready)).collect(),
                 ports: Some(
@@ -349,7 +349,7 @@ pub fn desired(service: &Service, pods: &[Pod], now: &str) -> Action {
     }
     if slices.is_empty() {
         slices.push(EndpointSlice {
-            metadata: meta(slice_name(&name, &uid), Some(labels)),
+            metadata: meta(slice_name(&name, &uid), Some(labels), true),
             address_type: "IPv4".to_owned(),
             endpoints: Vec::new(),
             ports: None,
