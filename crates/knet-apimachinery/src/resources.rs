@@ -71,7 +71,8 @@ pub const RESOURCES: &[ResourceType] = &[
     resource!("" "v1" "Namespace" "namespaces" "namespace" ["ns"] false
         verbs &["create", "delete", "get", "list", "patch", "update", "watch"], sub ["status", "finalize"], cat []),
     resource!("" "v1" "Node" "nodes" "node" ["no"] false verbs ALL_VERBS, sub ["status"], cat []),
-    resource!("" "v1" "Pod" "pods" "pod" ["po"] true verbs ALL_VERBS, sub ["status", "log", "exec"], cat ["all"]),
+    resource!("" "v1" "Pod" "pods" "pod" ["po"] true
+        verbs ALL_VERBS, sub ["status", "log", "exec", "attach", "portforward"], cat ["all"]),
     resource!("" "v1" "Service" "services" "service" ["svc"] true
         verbs &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], sub ["status"], cat ["all"]),
     resource!("" "v1" "Endpoints" "endpoints" "endpoints" ["ep"] true verbs ALL_VERBS, sub [], cat []),
@@ -83,6 +84,12 @@ pub const RESOURCES: &[ResourceType] = &[
         verbs ALL_VERBS, sub ["status", "scale"], cat ["all"]),
     resource!("apps" "v1" "ReplicaSet" "replicasets" "replicaset" ["rs"] true
         verbs ALL_VERBS, sub ["status", "scale"], cat ["all"]),
+    resource!("authentication.k8s.io" "v1" "SelfSubjectReview" "selfsubjectreviews" "selfsubjectreview" [] false
+        verbs &["create"], sub [], cat []),
+    resource!("authorization.k8s.io" "v1" "SelfSubjectAccessReview" "selfsubjectaccessreviews"
+        "selfsubjectaccessreview" [] false verbs &["create"], sub [], cat []),
+    resource!("authorization.k8s.io" "v1" "SelfSubjectRulesReview" "selfsubjectrulesreviews"
+        "selfsubjectrulesreview" [] false verbs &["create"], sub [], cat []),
     resource!("discovery.k8s.io" "v1" "EndpointSlice" "endpointslices" "endpointslice" [] true
         verbs ALL_VERBS, sub [], cat []),
     resource!("networking.k8s.io" "v1" "Ingress" "ingresses" "ingress" ["ing"] true
@@ -94,7 +101,13 @@ pub const RESOURCES: &[ResourceType] = &[
 ];
 
 /// The groups served besides the core group, in discovery order, each with its one version.
-pub const GROUPS: &[(&str, &str)] = &[("apps", "v1"), ("discovery.k8s.io", "v1"), ("networking.k8s.io", "v1")];
+pub const GROUPS: &[(&str, &str)] = &[
+    ("apps", "v1"),
+    ("authentication.k8s.io", "v1"),
+    ("authorization.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
+];
 
 /// Finds a resource by group, version and plural, as a URL names it.
 pub fn by_path(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

@@ -395,6 +395,37 @@ pub fn forbidden(resource: &ResourceType, name: &str, why: &str) -> Status {
     Status::failure(403, Reason::Forbidden, message, Some(resource_details(resource, name)))
 }
 
+/// 403 from the impersonation filter: `users "bob" is forbidden: User "admin" cannot impersonate resource "users" in
+/// API group "" at the cluster scope: <why>`. `target_resource` is `users`, `groups`, `uids` or `userextras` (the
+/// last two in group `authentication.k8s.io`, as kube-apiserver authorizes them).
+pub fn forbidden_impersonation(target_resource: &str, target: &str, user: &str, why: &str) -> Status {
+    let group = if matches!(target_resource, "uids" | "userextras") { "authentication.k8s.io" } else { "" };
+    let qualified = if group.is_empty() { target_resource.to_owned() } else { format!("{target_resource}.{group}") };
+    let message = format!(
+        "{qualified} {} is forbidden: User {} cannot impersonate resource {} in API group {} at the cluster scope: \
+         {why}",
+        go_quote(target),
+        go_quote(user),
+        go_quote(target_resource),
+        go_quote(group)
+    );
+    let details = StatusDetails {
+        name: target.to_owned(),
+        group: group.to_owned(),
+        kind: target_resource.to_owned(),
+        ..StatusDetails::default()
+    };
+    Status::failure(403, Reason::Forbidden, message, Some(details))
+}
+
+/// 404 for a resource path whose resource is not served: `the server doesn't have a resource type
+/// "horizontalpodautoscalers"`, the words kubectl prints when discovery lacks it.
+pub fn resource_type_not_served(group: &str, plural: &str) -> Status {
+    let message = format!("the server doesn't have a resource type {}", go_quote(plural));
+    let details = StatusDetails { group: group.to_owned(), kind: plural.to_owned(), ..StatusDetails::default() };
+    Status::failure(404, Reason::NotFound, message, Some(details))
+}
+
 /// 403 from the NamespaceLifecycle admission plugin: content created in a namespace being deleted.
 pub fn namespace_terminating(resource: &ResourceType, name: &str, namespace: &str) -> Status {
     let why = format!("unable to create new content in namespace {namespace} because it is being terminated");

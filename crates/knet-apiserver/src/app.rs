@@ -2,10 +2,12 @@
 //! authentication, then routing, then one place that turns the outcome into a response.
 //!
 //! ```text
-//!  request --authenticate--> 401 | --route--> meta (version, health, discovery, OpenAPI)
-//!                                          | watch (async stream)
-//!                                          | resource verb (writes and lists on a blocking thread; a GET of one
-//!                                          |   object inline, cheaper than the hand-off) --> Reply --> response
+//!  request --authenticate--> 401
+//!          --impersonate?---> 403 (knet has no other users to act as)
+//!          --route----------> meta (version, health, discovery, OpenAPI)
+//!                           | watch (async stream)
+//!                           | resource verb (writes and lists on a blocking thread; a GET of one object inline,
+//!                           |   cheaper than the hand-off) --> Reply --> response
 //! ```
 //!
 //! `/version`, `/healthz`, `/livez` and `/readyz` answer without a credential, as kube-apiserver's default RBAC lets
@@ -25,7 +27,7 @@ use crate::body::{self, HttpResponse, ResponseBody};
 use crate::resource::{self, ApiRequest, Query, Reply};
 use crate::routes::{self, Route};
 use crate::state::State;
-use crate::{meta, util, watch};
+use crate::{identity, meta, util, watch};
 
 /// The API server as a hyper service.
 #[derive(Debug, Clone)]
@@ -55,6 +57,9 @@ impl App {
             let mut response = body::status(&status::unauthorized());
             response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"knet\""));
             return response;
+        }
+        if let Some(refusal) = identity::refuse_impersonation(request.headers()) {
+            return body::status(&refusal);
         }
         let Route::Resource(path) = route else {
             return meta::handle(&route, request.headers());

@@ -16,7 +16,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::error::{Error, Result};
-use crate::state_dir::{StateDir, read_optional, write_file};
+use crate::identity::ADMIN_USER;
+use crate::state_dir::{PRIVATE_FILE, StateDir, read_optional, write_file};
 use crate::util;
 
 /// What the server needs to serve TLS and authenticate, and what the kubeconfig hands out.
@@ -69,7 +70,7 @@ pub fn ensure(dir: &StateDir) -> Result<Credentials> {
     };
     let token = if token.is_empty() {
         let token = util::hex(&random(32)?);
-        write_file(&dir.path(TOKEN), format!("{token}\n").as_bytes(), 0o600)?;
+        write_file(&dir.path(TOKEN), format!("{token}\n").as_bytes(), PRIVATE_FILE)?;
         token
     } else {
         token
@@ -81,7 +82,7 @@ fn random(n: usize) -> Result<Vec<u8>> {
     util::random_bytes(n).map_err(|source| Error::Runtime { what: "reading /dev/urandom", source })
 }
 
-/// Generates the CA and the serving certificate, writes them (keys 0600) and returns their PEM texts.
+/// Generates the CA and the serving certificate, writes them (0600, as every file of the state dir) and returns their PEM texts.
 fn generate(dir: &StateDir) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
     let tls_error = |e: rcgen::Error| Error::Tls { dir: dir.root().to_owned(), message: e.to_string() };
     let ca_key = KeyPair::generate().map_err(tls_error)?;
@@ -102,11 +103,11 @@ fn generate(dir: &StateDir) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
     let server_cert = params.signed_by(&server_key, &issuer).map_err(tls_error)?;
 
     let (ca_pem, cert_pem, key_pem) = (ca_cert.pem(), server_cert.pem(), server_key.serialize_pem());
-    write_file(&dir.path(CA_KEY), ca_key.serialize_pem().as_bytes(), 0o600)?;
-    write_file(&dir.path(SERVER_KEY), key_pem.as_bytes(), 0o600)?;
-    write_file(&dir.path(SERVER_CERT), cert_pem.as_bytes(), 0o644)?;
+    write_file(&dir.path(CA_KEY), ca_key.serialize_pem().as_bytes(), PRIVATE_FILE)?;
+    write_file(&dir.path(SERVER_KEY), key_pem.as_bytes(), PRIVATE_FILE)?;
+    write_file(&dir.path(SERVER_CERT), cert_pem.as_bytes(), PRIVATE_FILE)?;
     // The CA certificate last: its presence marks the set as complete.
-    write_file(&dir.path(CA_CERT), ca_pem.as_bytes(), 0o644)?;
+    write_file(&dir.path(CA_CERT), ca_pem.as_bytes(), PRIVATE_FILE)?;
     Ok((ca_pem.into_bytes(), cert_pem.into_bytes(), key_pem.into_bytes()))
 }
 
@@ -128,7 +129,7 @@ pub fn server_config(dir: &StateDir, credentials: &Credentials) -> Result<Arc<ru
 pub fn write_kubeconfig(dir: &StateDir, credentials: &Credentials, server: &str) -> Result<PathBuf> {
     let text = kubeconfig(&credentials.ca_pem, &credentials.token, server);
     let path = dir.kubeconfig();
-    write_file(&path, text.as_bytes(), 0o600)?;
+    write_file(&path, text.as_bytes(), PRIVATE_FILE)?;
     Ok(path)
 }
 
@@ -143,14 +144,14 @@ clusters:
     server: {server}
     certificate-authority-data: {ca_data}
 users:
-- name: knet-admin
+- name: {ADMIN_USER}
   user:
     token: {token}
 contexts:
 - name: knet
   context:
     cluster: knet
-    user: knet-admin
+    user: {ADMIN_USER}
 current-context: knet
 preferences: {{}}
 "
@@ -173,7 +174,7 @@ mod tests {
         assert_eq!(first.token, second.token);
         assert_eq!(first.ca_pem, second.ca_pem);
         assert_eq!(first.token.len(), 64);
-        for (name, mode) in [(CA_KEY, 0o600), (SERVER_KEY, 0o600), (TOKEN, 0o600), (CA_CERT, 0o644)] {
+        for (name, mode) in [(CA_KEY, 0o600), (SERVER_KEY, 0o600), (TOKEN, 0o600), (CA_CERT, 0o600)] {
             let actual = std::fs::metadata(dir.path(name)).unwrap().permissions().mode() & 0o777;
             assert_eq!(actual, mode, "{name}");
         }

@@ -20,6 +20,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The state dir or a file in it is readable by other users and cannot be made private.
+    #[error(
+        "state dir: {path} must be private to this user, and {why}; it would hold every Secret and the admin token: \
+         use a --state-dir of your own"
+    )]
+    NotPrivate {
+        /// The directory or file.
+        path: PathBuf,
+        /// Why it cannot be made private.
+        why: String,
+    },
     /// Another `knet up` holds the state dir's lock.
     #[error(
         "another knet up is already running on {dir}{}: stop it with `knet down --state-dir {dir}` or use another \

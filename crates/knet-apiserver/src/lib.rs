@@ -15,13 +15,15 @@
 //! Module map: `state_dir` and `credentials` (the directory and its files), `server` (listening, signals),
 //! `app` (authentication and dispatch), `routes` (URL paths), `meta` (version, health, discovery, OpenAPI),
 //! `resource` (the verbs), `watch` (event streams), `objects` (admission), `alloc` (Service addresses),
-//! `system` (objects at start), `namespaces` (namespace deletion), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
+//! `system` (objects at start), `namespaces` (namespace deletion), `identity` (who the client is: the review
+//! resources and impersonation), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
 
 mod alloc;
 mod app;
 mod body;
 mod credentials;
 mod error;
+mod identity;
 mod meta;
 mod namespaces;
 mod objects;

@@ -60,6 +60,7 @@ pub fn handle(route: &Route, headers: &HeaderMap) -> HttpResponse {
                 body::json(200, &openapi::v2_document())
             }
         }
+        Route::UnknownResource { group, plural } => body::status(&status::resource_type_not_served(group, plural)),
         Route::Resource(_) | Route::NotFound => body::status(&status::resource_not_found()),
     }
 }

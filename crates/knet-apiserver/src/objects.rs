@@ -371,7 +371,13 @@ fn pod_admission(spec: &mut serde_json::Map<String, Value>) {
     let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));
     if let Some(list) = tolerations.as_array_mut() {
         for taint in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-            if !list.iter().any(|t| t.get("key").and_then(Value::as_str) == Some(taint)) {
+            // A toleration of that key, or of every key, with effect NoExecute or every effect, already covers it.
+            let text = |t: &Value, field: &str| t.get(field).and_then(Value::as_str).unwrap_or("").to_owned();
+            let covered = list.iter().any(|t| {
+                let key = text(t, "key");
+                (key.is_empty() || key == taint) && matches!(text(t, "effect").as_str(), "" | "NoExecute")
+            });
+            if !covered {
                 list.push(
                     json!({ "key": taint, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300 }),
                 );

@@ -35,6 +35,8 @@ pub enum Route {
     OpenApiV2,
     /// A resource path.
     Resource(ResourcePath),
+    /// A resource path whose resource is not served (`/apis/autoscaling/v2/.../horizontalpodautoscalers`).
+    UnknownResource { group: String, plural: String },
     /// Nothing served here.
     NotFound,
 }
@@ -101,10 +103,17 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
     {
         return route(resource, Some(namespace), tail);
     }
+    let unknown = |plural: &str| Route::UnknownResource { group: group.to_owned(), plural: plural.to_owned() };
     match rest {
+        // `/namespaces/{ns}/{plural}` of a resource not served, unless `{plural}` is a subresource of a namespace.
+        ["namespaces", _, plural, ..]
+            if found(plural).is_none() && found("namespaces").is_none_or(|ns| !ns.subresources.contains(plural)) =>
+        {
+            unknown(plural)
+        }
         [plural, tail @ ..] => match found(plural) {
             Some(resource) => route(resource, None, tail),
-            None => Route::NotFound,
+            None => unknown(plural),
         },
         [] => Route::NotFound,
     }
@@ -149,6 +158,7 @@ mod tests {
             "/api/v1/namespaces/x/ingressclasses",
             "/api/v1/nodes/a/b/c",
             "/api/v1/widgets",
+            "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers",
         ];
         let shown: Vec<String> = paths.iter().map(|p| format!("{p} -> {}", show(p))).collect();
         expect_test::expect![[r#"
@@ -167,9 +177,10 @@ mod tests {
             /apis/apps/v1/namespaces/x/deployments/web/scale -> deployments.apps ns=Some("x") name=Some("web") sub=Some("scale") watch=false
             /apis/networking.k8s.io/v1/ingressclasses/nginx -> ingressclasses.networking.k8s.io ns=None name=Some("nginx") sub=None watch=false
             /api/v1/watch/namespaces/x/pods -> pods ns=Some("x") name=None sub=None watch=true
-            /api/v1/namespaces/x/ingressclasses -> namespaces ns=None name=Some("x") sub=Some("ingressclasses") watch=false
+            /api/v1/namespaces/x/ingressclasses -> UnknownResource { group: "", plural: "ingressclasses" }
             /api/v1/nodes/a/b/c -> NotFound
-            /api/v1/widgets -> NotFound
+            /api/v1/widgets -> UnknownResource { group: "", plural: "widgets" }
+            /apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers -> UnknownResource { group: "autoscaling", plural: "horizontalpodautoscalers" }
         "#]]
         .assert_eq(&(shown.join("\n") + "\n"));
     }

@@ -50,7 +50,7 @@ impl Server {
         let lock = dir.lock()?;
         let credentials = credentials::ensure(&dir)?;
         let tls = credentials::server_config(&dir, &credentials)?;
-        let store = Store::open(&dir.store())?;
+        let store = Store::open(&dir.prepare_store()?)?;
         let state = State::new(store, credentials.token.clone())?;
         {
             let state = Arc::clone(&state);
@@ -98,7 +98,14 @@ async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>,
                 let _ = tcp.set_nodelay(true);
                 let (tls, service, builder, watcher) = (tls.clone(), service.clone(), builder.clone(), graceful.watcher());
                 tokio::spawn(async move {
-                    let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await else { return };
+                    let handshake = async {
+                        let mut tcp = tcp;
+                        if answer_plain_http(&mut tcp).await {
+                            return None;
+                        }
+                        tls.accept(tcp).await.ok()
+                    };
+                    let Ok(Some(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await else { return };
                     let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     let _ = watcher.watch(connection.into_owned()).await;
                 });
@@ -108,6 +115,39 @@ async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>,
     }
     drop(listener);
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+}
+
+/// What Go's HTTPS server writes to a client that speaks plain HTTP to it, before it closes the connection.
+const PLAIN_HTTP_ANSWER: &[u8] = b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+
+/// Answers, as Go's `net/http` does, a client that sent plain HTTP where a TLS handshake belongs: when the first five
+/// bytes look like an HTTP request line rather than a TLS record header, it gets a 400 it can read (not a TLS alert
+/// it would print as garbage) and the connection is closed. Returns whether it did.
+async fn answer_plain_http(tcp: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncWriteExt;
+    let mut head = [0u8; 5];
+    loop {
+        match tcp.peek(&mut head).await {
+            Ok(n) if n >= head.len() => break,
+            // The client closed, or sent too little to judge: the TLS handshake deals with it.
+            Ok(0) | Err(_) => return false,
+            Ok(n) if !looks_like_http(&head[..n]) => return false,
+            // A prefix of a request line: wait a moment for the rest (the handshake timeout bounds the wait; readiness
+            // cannot tell, the bytes peeked are still unread).
+            Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    if !looks_like_http(&head) {
+        return false;
+    }
+    let _ = tcp.write_all(PLAIN_HTTP_ANSWER).await;
+    let _ = tcp.shutdown().await;
+    true
+}
+
+/// Whether the start of a connection is (a prefix of) one of the request lines Go recognises.
+fn looks_like_http(head: &[u8]) -> bool {
+    [&b"GET /"[..], b"HEAD ", b"POST ", b"PUT /", b"OPTIO"].iter().any(|method| method.starts_with(head))
 }
 
 /// Serves the API server alone in the foreground: starts, prints its ready line, serves until SIGINT or SIGTERM.

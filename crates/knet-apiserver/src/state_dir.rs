@@ -4,18 +4,24 @@
 //!  DIR/lock         flock()ed by the running `knet up`; the kernel releases it when the process dies
 //!  DIR/pid          the running server's pid, for `knet down` (checked against the lock before any signal)
 //!  DIR/store.db     the object store (knet-store)
-//!  DIR/ca.crt       the cluster CA, which kubeconfig users trust      DIR/ca.key      its key (0600)
-//!  DIR/server.crt   the serving certificate for 127.0.0.1/localhost   DIR/server.key  its key (0600)
-//!  DIR/token        the bearer token of the admin user (0600)
-//!  DIR/kubeconfig   cluster, user and context `knet` (0600: it carries the token)
+//!  DIR/ca.crt       the cluster CA, which kubeconfig users trust      DIR/ca.key      its key
+//!  DIR/server.crt   the serving certificate for 127.0.0.1/localhost   DIR/server.key  its key
+//!  DIR/token        the bearer token of the admin user
+//!  DIR/kubeconfig   cluster, user and context `knet` (it carries the token)
 //! ```
+//!
+//! The directory is private to its owner (0700) and so is every file in it (0600): the store holds every Secret, the
+//! token is the cluster admin's. `knet up` makes an existing directory private, or refuses to start when it cannot
+//! (a directory another user owns), rather than keep Secrets where other local users can read them. SQLite creates
+//! the store's `-wal` and `-shm` files with the mode of the database file, so creating that file 0600 before SQLite
+//! opens it covers them too.
 //!
 //! Credentials are generated on first start and reused after; the kubeconfig is rewritten at every start, because
 //! the port may differ.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -52,8 +58,9 @@ impl StateDir {
         self.root.join(name)
     }
 
-    /// Creates the directory (mode 0700) if needed and takes its lock, refusing if another server holds it. The pid
-    /// file is written once the lock is held; both are released when the [`Lock`] is dropped.
+    /// Creates the directory (mode 0700) if needed, makes it and its files private, and takes its lock, refusing
+    /// if another server holds it. The pid file is written once the lock is held; both are released when the
+    /// [`Lock`] is dropped.
     pub fn lock(&self) -> Result<Lock> {
         create_dir(&self.root)?;
         let path = self.path("lock");
@@ -61,7 +68,7 @@ impl StateDir {
             .create(true)
             .truncate(false)
             .write(true)
-            .mode(0o600)
+            .mode(PRIVATE_FILE)
             .open(&path)
             .map_err(|source| Error::StateDir { action: "open", path: path.clone(), source })?;
         match file.try_lock() {
@@ -71,9 +78,53 @@ impl StateDir {
             }
             Err(TryLockError::Error(source)) => return Err(Error::StateDir { action: "lock", path, source }),
         }
+        self.make_private()?;
         let pid_path = self.path("pid");
-        write_file(&pid_path, format!("{}\n", std::process::id()).as_bytes(), 0o644)?;
+        write_file(&pid_path, format!("{}\n", std::process::id()).as_bytes(), PRIVATE_FILE)?;
         Ok(Lock { _file: file, pid_path })
+    }
+
+    /// Makes the directory 0700 and every file in it 0600, refusing a directory owned by another user (its owner
+    /// could open it up again).
+    fn make_private(&self) -> Result<()> {
+        let root = &self.root;
+        let metadata = std::fs::metadata(root)
+            .map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
+        let own_uid = std::fs::metadata("/proc/self")
+            .map_err(|source| Error::StateDir { action: "read", path: "/proc/self".into(), source })?
+            .uid();
+        if metadata.uid() != own_uid {
+            return Err(Error::NotPrivate {
+                path: root.clone(),
+                why: format!("it belongs to uid {}, not to this user (uid {own_uid})", metadata.uid()),
+            });
+        }
+        restrict(root, metadata.mode(), PRIVATE_DIR)?;
+        let entries = std::fs::read_dir(root)
+            .map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            // Not followed: a symlink's target is not ours to change, and the server never makes one.
+            let Ok(metadata) = std::fs::symlink_metadata(&path) else { continue };
+            if metadata.is_file() {
+                restrict(&path, metadata.mode(), PRIVATE_FILE)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the store's database file 0600 if it does not exist yet, so that SQLite, which gives its `-wal` and
+    /// `-shm` files the database file's mode, never creates any of them readable by others.
+    pub(crate) fn prepare_store(&self) -> Result<PathBuf> {
+        let path = self.store();
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(PRIVATE_FILE)
+            .open(&path)
+            .map_err(|source| Error::StateDir { action: "create", path: path.clone(), source })?;
+        Ok(path)
     }
 
     fn read_pid(&self) -> Option<u32> {
@@ -145,8 +196,23 @@ impl Drop for Lock {
     }
 }
 
+/// The mode of the state dir.
+const PRIVATE_DIR: u32 = 0o700;
+/// The mode of every file in it.
+pub(crate) const PRIVATE_FILE: u32 = 0o600;
+
+/// Takes every permission beyond `wanted` away from `path`, whose current mode is `mode`.
+fn restrict(path: &Path, mode: u32, wanted: u32) -> Result<()> {
+    if mode & 0o777 & !wanted == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o777 & wanted)).map_err(|source| {
+        Error::NotPrivate { path: path.to_owned(), why: format!("cannot change its mode {:o}: {source}", mode & 0o777) }
+    })
+}
+
 pub(crate) fn create_dir(path: &Path) -> Result<()> {
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(|source| Error::StateDir {
+    std::fs::DirBuilder::new().recursive(true).mode(PRIVATE_DIR).create(path).map_err(|source| Error::StateDir {
         action: "create",
         path: path.to_owned(),
         source,

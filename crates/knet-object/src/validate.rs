@@ -161,6 +161,12 @@ pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldErr
             data_keys(keys, &Path::root("data"), &mut errors);
             let binary = config_map.binary_data.iter().flatten().map(|(k, _)| k);
             data_keys(binary, &Path::root("binaryData"), &mut errors);
+            let size = config_map.data.iter().flatten().map(|(_, v)| v.len()).sum::<usize>()
+                + config_map.binary_data.iter().flatten().map(|(_, v)| v.0.len()).sum::<usize>();
+            if size > MAX_DATA_BYTES {
+                // kube-apiserver names the whole object with an empty path, which Go prints as `[]`.
+                errors.too_long(&Path::root("[]"), MAX_DATA_BYTES);
+            }
         }
         Object::Secret(secret) => {
             meta::object_meta(&secret.metadata, true, NameFormat::DnsSubdomain, &mut errors);
@@ -168,11 +174,23 @@ pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldErr
             let keys = secret.data.iter().flatten().map(|(k, _)| k);
             let string_keys = secret.string_data.iter().flatten().map(|(k, _)| k);
             data_keys(keys.chain(string_keys), &Path::root("data"), &mut errors);
+            // `stringData` overwrites `data` key by key before validation.
+            let strings = secret.string_data.iter().flatten();
+            let data = secret.data.iter().flatten().filter(|(k, _)| {
+                secret.string_data.as_ref().is_none_or(|strings| !strings.contains_key(*k))
+            });
+            let size = data.map(|(_, v)| v.0.len()).sum::<usize>() + strings.map(|(_, v)| v.len()).sum::<usize>();
+            if size > MAX_DATA_BYTES {
+                errors.too_long(&Path::root("data"), MAX_DATA_BYTES);
+            }
         }
         Object::Other(_) => {}
     }
     errors.into_deduplicated()
 }
+
+/// The most data a ConfigMap or a Secret may hold, in bytes of values (`MaxSecretSize`, 1 MiB).
+pub const MAX_DATA_BYTES: usize = 1024 * 1024;
 
 /// ConfigMap and Secret keys (`IsConfigMapKey`).
 fn data_keys<'a>(keys: impl Iterator<Item = &'a String>, path: &Path, errors: &mut ErrorList) {

@@ -156,7 +156,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Kubeconfig { state_dir } => {
-            writeln!(stdout.lock(), "{}", knet_apiserver::kubeconfig_path(&state_dir.state_dir).display())?;
+            let dir = &state_dir.state_dir;
+            let path = knet_apiserver::kubeconfig_path(dir);
+            match std::fs::metadata(&path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+                    "no kubeconfig at {}: knet up has not run on the state dir {} (start it with `knet up{}`)",
+                    path.display(),
+                    dir.display(),
+                    if dir.as_path() == std::path::Path::new(knet_apiserver::DEFAULT_STATE_DIR) {
+                        String::new()
+                    } else {
+                        format!(" --state-dir {}", dir.display())
+                    }
+                ),
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+            }
+            writeln!(stdout.lock(), "{}", path.display())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Analyze { manifests, output, include_system } => {

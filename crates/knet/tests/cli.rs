@@ -217,3 +217,22 @@ fn lint_exits_non_zero_on_errors_and_zero_when_clean() {
     let (status, stdout, stderr) = knet(&["lint", "-f", "examples/exercise-1"], "");
     assert_eq!(status, 0, "{stdout}{stderr}");
 }
+
+/// `knet kubeconfig` on a state dir where `knet up` never ran says so and fails, rather than print a path that
+/// `export KUBECONFIG=$(knet kubeconfig)` would hand kubectl to fail on.
+#[test]
+fn kubeconfig_without_a_kubeconfig_fails_clearly() {
+    let dir = std::env::temp_dir().join(format!("knet-cli-no-kubeconfig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_text = dir.display().to_string();
+    let (status, stdout, stderr) = knet(&["kubeconfig", "--state-dir", &dir_text], "");
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: no kubeconfig at {dir_text}/kubeconfig: knet up has not run on the state dir {dir_text} (start it \
+             with `knet up --state-dir {dir_text}`)"
+        )
+    );
+}

@@ -299,6 +299,93 @@ static POD_SPEC: Message = Message {
         pointer(31, "preemptionPolicy", String),
         pointer(35, "setHostnameAsFQDN", Bool),
         pointer(37, "hostUsers", Bool),
+        repeated(1, "volumes", Message(&VOLUME)),
+        repeated(22, "tolerations", Message(&TOLERATION)),
+    ],
+};
+
+// Volumes and tolerations: what `kubectl debug node/NAME` puts in its pod (a hostPath volume of `/`, a toleration of
+// everything), and the volume sources the guide's manifests use.
+
+static VOLUME: Message = Message {
+    name: "Volume",
+    fields: &[field(1, "name", String), field(2, "volumeSource", Inline(&VOLUME_SOURCE))],
+};
+
+static VOLUME_SOURCE: Message = Message {
+    name: "VolumeSource",
+    fields: &[
+        pointer(1, "hostPath", Message(&HOST_PATH_VOLUME_SOURCE)),
+        pointer(2, "emptyDir", Message(&EMPTY_DIR_VOLUME_SOURCE)),
+        pointer(6, "secret", Message(&SECRET_VOLUME_SOURCE)),
+        pointer(19, "configMap", Message(&CONFIG_MAP_VOLUME_SOURCE)),
+    ],
+};
+
+static HOST_PATH_VOLUME_SOURCE: Message =
+    Message { name: "HostPathVolumeSource", fields: &[field(1, "path", String), pointer(2, "type", String)] };
+
+static EMPTY_DIR_VOLUME_SOURCE: Message =
+    Message { name: "EmptyDirVolumeSource", fields: &[field(1, "medium", String), pointer(2, "sizeLimit", Quantity)] };
+
+static SECRET_VOLUME_SOURCE: Message = Message {
+    name: "SecretVolumeSource",
+    fields: &[field(1, "secretName", String), pointer(3, "defaultMode", Int32), pointer(4, "optional", Bool)],
+};
+
+static CONFIG_MAP_VOLUME_SOURCE: Message = Message {
+    name: "ConfigMapVolumeSource",
+    fields: &[
+        field(1, "localObjectReference", Inline(&LOCAL_OBJECT_REFERENCE)),
+        pointer(3, "defaultMode", Int32),
+        pointer(4, "optional", Bool),
+    ],
+};
+
+/// A container's security context, as `kubectl debug --profile` sets it (`sysadmin`: privileged; `netadmin`:
+/// capabilities; `restricted`: non-root, no escalation, every capability dropped, the runtime's seccomp profile).
+static SECURITY_CONTEXT: Message = Message {
+    name: "SecurityContext",
+    fields: &[
+        pointer(1, "capabilities", Message(&CAPABILITIES)),
+        pointer(2, "privileged", Bool),
+        pointer(4, "runAsUser", Int64),
+        pointer(5, "runAsNonRoot", Bool),
+        pointer(6, "readOnlyRootFilesystem", Bool),
+        pointer(7, "allowPrivilegeEscalation", Bool),
+        pointer(8, "runAsGroup", Int64),
+        pointer(9, "procMount", String),
+        pointer(11, "seccompProfile", Message(&SECCOMP_PROFILE)),
+    ],
+};
+
+static CAPABILITIES: Message =
+    Message { name: "Capabilities", fields: &[repeated(1, "add", String), repeated(2, "drop", String)] };
+
+static SECCOMP_PROFILE: Message =
+    Message { name: "SeccompProfile", fields: &[field(1, "type", String), pointer(2, "localhostProfile", String)] };
+
+static VOLUME_MOUNT: Message = Message {
+    name: "VolumeMount",
+    fields: &[
+        field(1, "name", String),
+        field(2, "readOnly", Bool),
+        field(3, "mountPath", String),
+        field(4, "subPath", String),
+        pointer(5, "mountPropagation", String),
+        field(6, "subPathExpr", String),
+        pointer(7, "recursiveReadOnly", String),
+    ],
+};
+
+static TOLERATION: Message = Message {
+    name: "Toleration",
+    fields: &[
+        field(1, "key", String),
+        field(2, "operator", String),
+        field(3, "value", String),
+        field(4, "effect", String),
+        pointer(5, "tolerationSeconds", Int64),
     ],
 };
 
@@ -313,6 +400,8 @@ static CONTAINER: Message = Message {
         repeated(6, "ports", Message(&CONTAINER_PORT)),
         repeated(7, "env", Message(&ENV_VAR)),
         field(8, "resources", Message(&RESOURCE_REQUIREMENTS)),
+        repeated(9, "volumeMounts", Message(&VOLUME_MOUNT)),
+        pointer(15, "securityContext", Message(&SECURITY_CONTEXT)),
         field(13, "terminationMessagePath", String),
         field(20, "terminationMessagePolicy", String),
         field(14, "imagePullPolicy", String),
@@ -452,6 +541,61 @@ static INGRESS_LOAD_BALANCER_STATUS: Message = Message {
 static INGRESS_LOAD_BALANCER_INGRESS: Message =
     Message { name: "IngressLoadBalancerIngress", fields: &[field(1, "ip", String), field(2, "hostname", String)] };
 
+// k8s.io/api/authentication/v1 and authorization/v1: the reviews `kubectl auth whoami` and `kubectl auth can-i` send.
+// Their status is the server's to fill in: only its zero value is accepted.
+
+static REVIEW_STATUS: Message = Message { name: "Status", fields: &[] };
+
+pub static SELF_SUBJECT_REVIEW: Message = Message {
+    name: "SelfSubjectReview",
+    fields: &[field(1, "metadata", Message(&OBJECT_META)), field(2, "status", Message(&REVIEW_STATUS))],
+};
+
+pub static SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
+    name: "SelfSubjectAccessReview",
+    fields: &[
+        field(1, "metadata", Message(&OBJECT_META)),
+        field(2, "spec", Message(&SELF_SUBJECT_ACCESS_REVIEW_SPEC)),
+        field(3, "status", Message(&REVIEW_STATUS)),
+    ],
+};
+
+static SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
+    name: "SelfSubjectAccessReviewSpec",
+    fields: &[
+        pointer(1, "resourceAttributes", Message(&RESOURCE_ATTRIBUTES)),
+        pointer(2, "nonResourceAttributes", Message(&NON_RESOURCE_ATTRIBUTES)),
+    ],
+};
+
+static RESOURCE_ATTRIBUTES: Message = Message {
+    name: "ResourceAttributes",
+    fields: &[
+        field(1, "namespace", String),
+        field(2, "verb", String),
+        field(3, "group", String),
+        field(4, "version", String),
+        field(5, "resource", String),
+        field(6, "subresource", String),
+        field(7, "name", String),
+    ],
+};
+
+static NON_RESOURCE_ATTRIBUTES: Message =
+    Message { name: "NonResourceAttributes", fields: &[field(1, "path", String), field(2, "verb", String)] };
+
+pub static SELF_SUBJECT_RULES_REVIEW: Message = Message {
+    name: "SelfSubjectRulesReview",
+    fields: &[
+        field(1, "metadata", Message(&OBJECT_META)),
+        field(2, "spec", Message(&SELF_SUBJECT_RULES_REVIEW_SPEC)),
+        field(3, "status", Message(&REVIEW_STATUS)),
+    ],
+};
+
+static SELF_SUBJECT_RULES_REVIEW_SPEC: Message =
+    Message { name: "SelfSubjectRulesReviewSpec", fields: &[field(1, "namespace", String)] };
+
 /// The kinds knet decodes from protobuf, by `apiVersion` and `kind`.
 pub static KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "Namespace", &NAMESPACE),
@@ -462,4 +606,7 @@ pub static KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "Pod", &POD),
     ("apps/v1", "Deployment", &DEPLOYMENT),
     ("networking.k8s.io/v1", "Ingress", &INGRESS),
+    ("authentication.k8s.io/v1", "SelfSubjectReview", &SELF_SUBJECT_REVIEW),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview", &SELF_SUBJECT_ACCESS_REVIEW),
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview", &SELF_SUBJECT_RULES_REVIEW),
 ];

@@ -26,6 +26,7 @@ use knet_apimachinery::table::{self, IncludeObject};
 use knet_store::Error as StoreError;
 use serde_json::{Value, json};
 
+use crate::identity;
 use crate::routes::ResourcePath;
 use crate::state::State;
 
@@ -117,6 +118,10 @@ fn dispatch(state: &Arc<State>, request: &ApiRequest) -> Result<Reply, Status> {
     }
     match (verb, path.subresource.as_deref()) {
         (_, Some(sub)) if !resource.subresources.contains(&sub) => Err(status::resource_not_found()),
+        ("create", None) if identity::is_review(resource) => {
+            let object = identity::review(request)?;
+            Ok(Reply::json(201, negotiate::JSON, &object))
+        }
         (_, Some("log" | "exec" | "attach" | "portforward")) => Err(status::service_unavailable(format!(
             "{}/{} is served by the node data plane, which this knet does not run yet",
             resource.plural,

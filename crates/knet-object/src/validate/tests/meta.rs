@@ -163,3 +163,49 @@ metadata: {name: "Not_Checked"}
         "#]],
     );
 }
+
+/// Regression: a 3 MiB ConfigMap was stored. ConfigMaps and Secrets hold at most 1 MiB of values (`MaxSecretSize`):
+/// exactly 1 MiB is valid; one byte more is refused, for a ConfigMap on the whole object (Go prints its empty path as
+/// `[]`), for a Secret on `data`, with `stringData` counted as the `data` it becomes.
+#[test]
+fn config_map_and_secret_data_are_at_most_one_mebibyte() {
+    let mib = crate::validate::MAX_DATA_BYTES;
+    let config_map = |text: usize, binary: usize| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{text}-{binary}}}\ndata: {{a: {}}}\nbinaryData: {{b: \"{}\"}}\n---\n",
+            "x".repeat(text),
+            base64(&vec![7u8; binary])
+        )
+    };
+    let secret = |data: usize, string: usize| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: s-{data}-{string}}}\ndata: {{a: \"{}\"}}\nstringData: {{b: {}}}\n---\n",
+            base64(&vec![7u8; data]),
+            "y".repeat(string)
+        )
+    };
+    let yaml = [config_map(mib - 10, 10), config_map(mib - 10, 11), secret(mib - 10, 10), secret(mib - 10, 11)].concat();
+    check(
+        &yaml,
+        expect![[r#"
+            ConfigMap "cm-1048566-10": valid
+            ConfigMap "cm-1048566-11": []: Too long: may not be more than 1048576 bytes
+            Secret "s-1048566-10": valid
+            Secret "s-1048566-11": data: Too long: may not be more than 1048576 bytes
+        "#]],
+    );
+}
+
+/// Standard base64 with padding, as ConfigMap `binaryData` and Secret `data` carry bytes in YAML.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            let c = if i <= chunk.len() { ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize] } else { b'=' };
+            out.push(char::from(c));
+        }
+    }
+    out
+}
