@@ -10,9 +10,10 @@
 //! - Before `apply` and `create -f`, kubectl asks whether the server validates fields itself: it looks for a path
 //!   item whose `patch` operation carries `x-kubernetes-group-version-kind` for the kind and lists a
 //!   `fieldValidation` query parameter; if so it sends `fieldValidation=Strict` and leaves validation to the server.
-//!   So each v3 document holds, per kind, that one operation. kubectl 1.27 and 1.28 ask OpenAPI v2 instead, whose
-//!   `paths` are empty: they validate on the client side with the v2 definitions, as they do against a server
-//!   without field validation.
+//!   So each v3 document holds, per kind, that one operation (kubectl 1.27 and later ask v3 first). Only if v3
+//!   fails does kubectl look at v2's `paths`, which are empty, and then validate on the client side with the
+//!   served schemas; with the `fieldValidation` parameter removed, kubectl 1.27, 1.28, 1.29 and 1.33 did so,
+//!   accepted every valid manifest under `examples/` and named a misspelt field as against a real cluster.
 //! - Client-side `apply` computes a strategic merge patch from the v3 schemas only when the `patch` operation's
 //!   `requestBody` advertises `application/strategic-merge-patch+json`; knet's never does. It then uses the v2
 //!   definition of the kind (found by its `x-kubernetes-group-version-kind`), so the `x-kubernetes-patch-*`
@@ -24,7 +25,7 @@
 //! documents are pure values built once, on first use; the index's `hash` query parameter is derived from each v3
 //! document's content, so kubectl's disk cache (keyed by that URL) picks up a changed document.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
@@ -37,19 +38,20 @@ mod schemas;
 /// The title of both documents.
 const TITLE: &str = "Kubernetes";
 
-/// One group version's OpenAPI v3 document, with the hash of its serialized form.
+/// One group version's OpenAPI v3 document, with the hash of its serialized form. The documents are handed out
+/// as `Arc`s: built once, they are shared by every request.
 #[derive(Debug)]
 struct V3Document {
     group: &'static str,
     version: &'static str,
-    document: Value,
+    document: Arc<Value>,
     hash: String,
 }
 
 /// The OpenAPI v2 document in both forms.
 #[derive(Debug)]
 struct V2Document {
-    json: Value,
+    json: Arc<Value>,
     protobuf: Vec<u8>,
 }
 
@@ -61,7 +63,7 @@ fn v3_documents() -> &'static [V3Document] {
             .filter_map(|(group, version)| {
                 let document = build_v3(group, version)?;
                 let hash = format!("{:016X}", fnv1a64(&serde_json::to_vec(&document).unwrap_or_default()));
-                Some(V3Document { group, version, document, hash })
+                Some(V3Document { group, version, document: Arc::new(document), hash })
             })
             .collect()
     })
@@ -78,13 +80,13 @@ fn v2() -> &'static V2Document {
             "definitions": schemas::v2_definitions(definitions),
         });
         let protobuf = gnostic::document(&json);
-        V2Document { json, protobuf }
+        V2Document { json: Arc::new(json), protobuf }
     })
 }
 
 /// `GET /openapi/v2` as JSON: no paths, the definitions of every served kind and of what they reference.
-pub fn v2_document() -> &'static Value {
-    &v2().json
+pub fn v2_document() -> Arc<Value> {
+    Arc::clone(&v2().json)
 }
 
 /// `GET /openapi/v2` in gnostic's `openapi_v2.Document` protobuf encoding, as kubectl asks for it
@@ -127,8 +129,8 @@ pub fn document_hash(group: &str, version: &str) -> Option<&'static str> {
 /// `GET /openapi/v3/api/v1`, `GET /openapi/v3/apis/{group}/{version}`, or `None` (404). kubectl asks with the
 /// index's `hash` query parameter; the answer does not depend on it (kube-apiserver redirects a stale hash, knet
 /// serves the current document).
-pub fn document(group: &str, version: &str) -> Option<&'static Value> {
-    find_v3(group, version).map(|served| &served.document)
+pub fn document(group: &str, version: &str) -> Option<Arc<Value>> {
+    find_v3(group, version).map(|served| Arc::clone(&served.document))
 }
 
 fn find_v3(group: &str, version: &str) -> Option<&'static V3Document> {

@@ -221,10 +221,10 @@ pub(super) fn v2_definitions(mut definitions: Map<String, Value>) -> Map<String,
     fn rewrite(value: &mut Value) {
         match value {
             Value::Object(map) => {
-                if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                    if let Some(name) = reference.strip_prefix(V3_REFS) {
-                        *reference = format!("{V2_REFS}{name}");
-                    }
+                if let Some(Value::String(reference)) = map.get_mut("$ref")
+                    && let Some(name) = reference.strip_prefix(V3_REFS)
+                {
+                    *reference = format!("{V2_REFS}{name}");
                 }
                 map.values_mut().for_each(rewrite);
             }

@@ -203,7 +203,7 @@ fn the_kind_types_are_exactly_the_registry() {
 fn every_kind_is_in_its_document_and_every_ref_resolves() {
     for resource in resources::RESOURCES {
         let document = document(resource.group, resource.version).expect("served");
-        let (name, schema) = v3_kind(document, resource).unwrap_or_else(|| panic!("{} has no schema", resource.kind));
+        let (name, schema) = v3_kind(&document, resource).unwrap_or_else(|| panic!("{} has no schema", resource.kind));
         assert!(name.ends_with(&format!(".{}", resource.kind)), "{name}");
         assert!(schema["description"].as_str().is_some_and(|d| !d.is_empty()), "{name}");
         assert!(schema["properties"]["metadata"].is_object(), "{name}");
