@@ -62,10 +62,13 @@ fn access_review(resource: &ResourceType, spec: &Value) -> Result<Value, Status>
     let present = |field: &str| spec.get(field).is_some_and(|v| !v.is_null());
     let error = match (present("resourceAttributes"), present("nonResourceAttributes")) {
         (true, false) | (false, true) => None,
-        (true, true) => Some(("spec.nonResourceAttributes", "cannot be specified in combination with resourceAttributes")),
-        (false, false) => {
-            Some(("spec.resourceAttributes", "exactly one of nonResourceAttributes or resourceAttributes must be specified"))
+        (true, true) => {
+            Some(("spec.nonResourceAttributes", "cannot be specified in combination with resourceAttributes"))
         }
+        (false, false) => Some((
+            "spec.resourceAttributes",
+            "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+        )),
     };
     let error = error.map(|(field, detail)| FieldError {
         kind: FieldErrorKind::Invalid,

@@ -1,5 +1,6 @@
 //! The endpoints that are not resources: `/version`, health checks, discovery (aggregated v2 and v2beta1, and
-//! legacy), OpenAPI v3, and an empty OpenAPI v2. The documents come from `knet-apimachinery`; this module negotiates
+//! legacy), OpenAPI v3 and OpenAPI v2 (JSON, or gnostic's protobuf as kubectl asks for it), with the schemas of
+//! every served kind. The documents come from `knet-apimachinery`; this module negotiates
 //! their form and answers `ETag` revalidation of aggregated discovery with 304.
 
 use hyper::HeaderMap;

@@ -88,8 +88,8 @@ impl StateDir {
     /// could open it up again).
     fn make_private(&self) -> Result<()> {
         let root = &self.root;
-        let metadata = std::fs::metadata(root)
-            .map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
+        let metadata =
+            std::fs::metadata(root).map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
         let own_uid = std::fs::metadata("/proc/self")
             .map_err(|source| Error::StateDir { action: "read", path: "/proc/self".into(), source })?
             .uid();
@@ -100,8 +100,8 @@ impl StateDir {
             });
         }
         restrict(root, metadata.mode(), PRIVATE_DIR)?;
-        let entries = std::fs::read_dir(root)
-            .map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
+        let entries =
+            std::fs::read_dir(root).map_err(|source| Error::StateDir { action: "read", path: root.clone(), source })?;
         for entry in entries.flatten() {
             let path = entry.path();
             // Not followed: a symlink's target is not ours to change, and the server never makes one.

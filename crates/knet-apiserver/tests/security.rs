@@ -76,10 +76,7 @@ async fn a_state_dir_of_another_user_is_refused() {
 
     let error = start(&dir.0).await.expect_err("a directory of another user is refused");
     let message = error.to_string();
-    assert!(
-        message.starts_with(&format!("state dir: {} must be private to this user", dir.0.display())),
-        "{message}"
-    );
+    assert!(message.starts_with(&format!("state dir: {} must be private to this user", dir.0.display())), "{message}");
     assert!(message.contains(&format!("it belongs to uid {other_uid}")), "{message}");
     let left: Vec<_> = std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.iter().all(|name| name == "lock"), "nothing but the lock file is written: {left:?}");
@@ -159,7 +156,9 @@ async fn the_identity_apis_name_the_admin() {
 
     // Nothing was stored: a review is an answer, not an object.
     let listed = client
-        .request_text(hyper::Request::get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").body(vec![]).unwrap())
+        .request_text(
+            hyper::Request::get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").body(vec![]).unwrap(),
+        )
         .await;
     let kube::Error::Api(listed) = listed.expect_err("reviews cannot be listed") else { panic!("not an API error") };
     assert_eq!(listed.code, 405);
@@ -173,20 +172,33 @@ async fn impersonation_is_refused_with_the_reason() {
     let server = start(&dir.0).await.expect("the server starts");
     let client = client(&server.kubeconfig).await;
     let cases = [
-        ("Impersonate-User", "bob", r#"users "bob" is forbidden: User "knet-admin" cannot impersonate resource "users" in API group "" at the cluster scope"#),
-        ("Impersonate-Group", "devs", r#"groups "devs" is forbidden: User "knet-admin" cannot impersonate resource "groups" in API group """#),
+        (
+            "Impersonate-User",
+            "bob",
+            r#"users "bob" is forbidden: User "knet-admin" cannot impersonate resource "users" in API group "" at the cluster scope"#,
+        ),
+        (
+            "Impersonate-Group",
+            "devs",
+            r#"groups "devs" is forbidden: User "knet-admin" cannot impersonate resource "groups" in API group """#,
+        ),
         ("Impersonate-Uid", "42", r#"uids.authentication.k8s.io "42" is forbidden"#),
         ("Impersonate-Extra-Scopes", "view", r#"userextras.authentication.k8s.io "scopes=view" is forbidden"#),
     ];
     for (header, value, message) in cases {
-        let request = hyper::Request::get("/api/v1/namespaces/default/secrets").header(header, value).body(vec![]).unwrap();
+        let request =
+            hyper::Request::get("/api/v1/namespaces/default/secrets").header(header, value).body(vec![]).unwrap();
         let kube::Error::Api(refused) = client.request_text(request).await.expect_err(header) else {
             panic!("{header}: not an API error")
         };
         assert_eq!(refused.code, 403, "{header}");
         assert_eq!(refused.reason, "Forbidden", "{header}");
         assert!(refused.message.starts_with(message), "{header}: {}", refused.message);
-        assert!(refused.message.ends_with("run the command without --as / --as-group / --as-uid"), "{}", refused.message);
+        assert!(
+            refused.message.ends_with("run the command without --as / --as-group / --as-uid"),
+            "{}",
+            refused.message
+        );
     }
     server.stop().await;
 }
@@ -215,9 +227,10 @@ async fn unserved_resources_and_subresources_say_what_is_missing() {
             (code, status["message"].as_str().unwrap_or_default().to_owned())
         }
     };
-    for path in
-        ["/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", "/apis/autoscaling/v2/horizontalpodautoscalers"]
-    {
+    for path in [
+        "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers",
+        "/apis/autoscaling/v2/horizontalpodautoscalers",
+    ] {
         let (code, message) = ask("GET", path).await;
         assert_eq!(code, 404, "{path}");
         assert_eq!(message, r#"the server doesn't have a resource type "horizontalpodautoscalers""#);

@@ -176,9 +176,11 @@ pub fn validate_with(object: &Object, config: &ValidationConfig) -> Vec<FieldErr
             data_keys(keys.chain(string_keys), &Path::root("data"), &mut errors);
             // `stringData` overwrites `data` key by key before validation.
             let strings = secret.string_data.iter().flatten();
-            let data = secret.data.iter().flatten().filter(|(k, _)| {
-                secret.string_data.as_ref().is_none_or(|strings| !strings.contains_key(*k))
-            });
+            let data = secret
+                .data
+                .iter()
+                .flatten()
+                .filter(|(k, _)| secret.string_data.as_ref().is_none_or(|strings| !strings.contains_key(*k)));
             let size = data.map(|(_, v)| v.0.len()).sum::<usize>() + strings.map(|(_, v)| v.len()).sum::<usize>();
             if size > MAX_DATA_BYTES {
                 errors.too_long(&Path::root("data"), MAX_DATA_BYTES);

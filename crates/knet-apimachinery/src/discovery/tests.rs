@@ -127,7 +127,7 @@ fn aggregated_core_matches_the_sample() {
         expect![[r#"
             /v1/namespaces: equal
             /v1/nodes: equal (knet also has status)
-            /v1/pods: equal (sample also has attach, portforward, ephemeralcontainers)
+            /v1/pods: equal (sample also has ephemeralcontainers)
             /v1/services: equal (sample also has proxy)
             /v1/endpoints: equal
             /v1/configmaps: equal
@@ -150,6 +150,9 @@ fn aggregated_groups_match_the_sample() {
         expect![[r#"
             apps/v1/deployments: equal
             apps/v1/replicasets: equal
+            authentication.k8s.io/v1/selfsubjectreviews: not in the sample
+            authorization.k8s.io/v1/selfsubjectaccessreviews: not in the sample
+            authorization.k8s.io/v1/selfsubjectrulesreviews: not in the sample
             discovery.k8s.io/v1/endpointslices: equal
             networking.k8s.io/v1/ingresses: equal
             networking.k8s.io/v1/ingressclasses: equal
@@ -317,6 +320,8 @@ fn legacy_core_resource_list_matches_the_sample() {
             pods/status: equal
             pods/log: equal
             pods/exec: equal
+            pods/attach: equal
+            pods/portforward: equal
             services: equal
             services/status: equal
             endpoints: equal
@@ -419,7 +424,7 @@ fn snapshot_of_served_resources() {
         expect![[r#"
             /v1 namespaces Namespace Cluster short=ns cat= sub=status=/v1/Namespace[get,patch,update] finalize=/v1/Namespace[update]
             /v1 nodes Node Cluster short=no cat= sub=status=/v1/Node[get,patch,update]
-            /v1 pods Pod Namespaced short=po cat=all sub=status=/v1/Pod[get,patch,update] log=/v1/Pod[get] exec=/v1/PodExecOptions[create,get]
+            /v1 pods Pod Namespaced short=po cat=all sub=status=/v1/Pod[get,patch,update] log=/v1/Pod[get] exec=/v1/PodExecOptions[create,get] attach=/v1/PodAttachOptions[create,get] portforward=/v1/PodPortForwardOptions[create,get]
             /v1 services Service Namespaced short=svc cat=all sub=status=/v1/Service[get,patch,update]
             /v1 endpoints Endpoints Namespaced short=ep cat= sub=
             /v1 configmaps ConfigMap Namespaced short=cm cat= sub=
@@ -428,6 +433,9 @@ fn snapshot_of_served_resources() {
             /v1 events Event Namespaced short=ev cat= sub=
             apps/v1 deployments Deployment Namespaced short=deploy cat=all sub=status=apps/v1/Deployment[get,patch,update] scale=autoscaling/v1/Scale[get,patch,update]
             apps/v1 replicasets ReplicaSet Namespaced short=rs cat=all sub=status=apps/v1/ReplicaSet[get,patch,update] scale=autoscaling/v1/Scale[get,patch,update]
+            authentication.k8s.io/v1 selfsubjectreviews SelfSubjectReview Cluster short= cat= sub=
+            authorization.k8s.io/v1 selfsubjectaccessreviews SelfSubjectAccessReview Cluster short= cat= sub=
+            authorization.k8s.io/v1 selfsubjectrulesreviews SelfSubjectRulesReview Cluster short= cat= sub=
             discovery.k8s.io/v1 endpointslices EndpointSlice Namespaced short= cat= sub=
             networking.k8s.io/v1 ingresses Ingress Namespaced short=ing cat= sub=status=networking.k8s.io/v1/Ingress[get,patch,update]
             networking.k8s.io/v1 ingressclasses IngressClass Cluster short= cat= sub=

@@ -20,6 +20,8 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use k8s_openapi::api::authorization::v1::{SelfSubjectAccessReview, SelfSubjectRulesReview};
 use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
@@ -56,7 +58,7 @@ fn kind_type<T: k8s_openapi::Resource + JsonSchema>() -> KindType {
 
 /// The Rust type of every served kind. The registry names kinds as strings; this is the one place that ties them to
 /// types, and a test checks that it names exactly the registry's kinds.
-pub(super) fn kind_types() -> [KindType; 15] {
+pub(super) fn kind_types() -> [KindType; 18] {
     [
         kind_type::<Namespace>(),
         kind_type::<Node>(),
@@ -69,6 +71,9 @@ pub(super) fn kind_types() -> [KindType; 15] {
         kind_type::<Event>(),
         kind_type::<Deployment>(),
         kind_type::<ReplicaSet>(),
+        kind_type::<SelfSubjectReview>(),
+        kind_type::<SelfSubjectAccessReview>(),
+        kind_type::<SelfSubjectRulesReview>(),
         kind_type::<EndpointSlice>(),
         kind_type::<Ingress>(),
         kind_type::<IngressClass>(),

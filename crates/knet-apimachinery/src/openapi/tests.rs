@@ -13,7 +13,17 @@ fn index_lists_every_group_version_with_a_content_hash() {
     let index = index();
     let paths = index["paths"].as_object().expect("paths");
     let keys: Vec<&str> = paths.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["api/v1", "apis/apps/v1", "apis/discovery.k8s.io/v1", "apis/networking.k8s.io/v1"]);
+    assert_eq!(
+        keys,
+        [
+            "api/v1",
+            "apis/apps/v1",
+            "apis/authentication.k8s.io/v1",
+            "apis/authorization.k8s.io/v1",
+            "apis/discovery.k8s.io/v1",
+            "apis/networking.k8s.io/v1"
+        ]
+    );
     for (key, entry) in paths {
         let url = entry["serverRelativeURL"].as_str().expect("a URL");
         let (path, hash) = url.split_once("?hash=").expect("a hash query");
@@ -29,7 +39,10 @@ fn index_lists_every_group_version_with_a_content_hash() {
     .expect("JSON");
     for (key, entry) in paths {
         let ours = entry["serverRelativeURL"].as_str().and_then(|u| u.split('?').next());
-        assert_eq!(ours, sample["paths"][key]["serverRelativeURL"].as_str(), "{key}");
+        // The sample was recorded before knet served the identity groups.
+        if !key.starts_with("apis/authentication.k8s.io") && !key.starts_with("apis/authorization.k8s.io") {
+            assert_eq!(ours, sample["paths"][key]["serverRelativeURL"].as_str(), "{key}");
+        }
     }
 }
 

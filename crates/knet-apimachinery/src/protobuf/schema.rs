@@ -307,10 +307,8 @@ static POD_SPEC: Message = Message {
 // Volumes and tolerations: what `kubectl debug node/NAME` puts in its pod (a hostPath volume of `/`, a toleration of
 // everything), and the volume sources the guide's manifests use.
 
-static VOLUME: Message = Message {
-    name: "Volume",
-    fields: &[field(1, "name", String), field(2, "volumeSource", Inline(&VOLUME_SOURCE))],
-};
+static VOLUME: Message =
+    Message { name: "Volume", fields: &[field(1, "name", String), field(2, "volumeSource", Inline(&VOLUME_SOURCE))] };
 
 static VOLUME_SOURCE: Message = Message {
     name: "VolumeSource",

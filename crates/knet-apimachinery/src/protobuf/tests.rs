@@ -82,7 +82,7 @@ fn every_recorded_kubectl_create() {
         ingress POST /apis/networking.k8s.io/v1/namespaces/default/ingresses
           {"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"annotations":{"a":"b"},"name":"ing2"},"spec":{"defaultBackend":{"service":{"name":"defsvc","port":{"number":8080}}},"ingressClassName":"nginx","rules":[{"host":"foo.com","http":{"paths":[{"backend":{"service":{"name":"svc1","port":{"name":"http"}}},"path":"/bar","pathType":"Prefix"}]}}],"tls":[{"hosts":["foo.com"],"secretName":"my-cert"}]}}
         job POST /apis/batch/v1/namespaces/default/jobs
-          415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress; send Job (batch/v1) as JSON instead
+          415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress, SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview; send Job (batch/v1) as JSON instead
     "#]]
     .assert_eq(&(lines.join("\n") + "\n"));
 }
@@ -295,11 +295,11 @@ fn refusals() {
             gzip content encoding
               415 protobuf body: unsupported content encoding "gzip" in the envelope
             unknown kind
-              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress; send Job (batch/v1) as JSON instead
+              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress, SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview; send Job (batch/v1) as JSON instead
             served kind without a schema
-              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress; send NetworkPolicy (networking.k8s.io/v1) as JSON instead
+              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress, SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview; send NetworkPolicy (networking.k8s.io/v1) as JSON instead
             known kind, other version
-              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress; send Deployment (apps/v1beta1) as JSON instead
+              415 the body of the request was in protobuf, and knet reads protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Ingress, SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview; send Deployment (apps/v1beta1) as JSON instead
             no kind
               400 protobuf body: Unknown.typeMeta: no kind
             a field knet lacks, empty

@@ -184,7 +184,8 @@ fn config_map_and_secret_data_are_at_most_one_mebibyte() {
             "y".repeat(string)
         )
     };
-    let yaml = [config_map(mib - 10, 10), config_map(mib - 10, 11), secret(mib - 10, 10), secret(mib - 10, 11)].concat();
+    let yaml =
+        [config_map(mib - 10, 10), config_map(mib - 10, 11), secret(mib - 10, 10), secret(mib - 10, 11)].concat();
     check(
         &yaml,
         expect![[r#"
