@@ -68,6 +68,8 @@
 //! transaction), but this process's [`Store::current_revision`] and notifications would not see its writes.
 
 mod error;
+mod history;
+mod list;
 mod schema;
 mod store;
 mod token;
@@ -78,6 +80,7 @@ use serde_json::Value;
 
 pub use error::{Error, Result};
 pub use store::{CommitHook, Store};
+pub use token::inconsistent_continue;
 
 /// Where an object lives: its resource, its namespace if the resource is namespaced, and its name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -149,6 +152,9 @@ pub struct Event {
     pub resource_version: u64,
     /// The state the write replaced: `None` for a create, and for history written before the store kept it.
     pub previous: Option<Value>,
+    /// The bytes of JSON text of `object` plus `previous` as stored, so that a watch can bound its buffers by memory
+    /// without serialising the event again. It is what the event costs in the history's [`Options::history_bytes`].
+    pub size: usize,
 }
 
 /// One page of a list.
@@ -156,27 +162,36 @@ pub struct Event {
 pub struct ListPage {
     /// The objects, ordered by namespace then name (cluster-scoped objects by name).
     pub items: Vec<Value>,
-    /// The store's revision at the time of the read: every item's resourceVersion is at most this, and a watch from
-    /// it sees every later change.
+    /// The resourceVersion whose state the page shows: the store's revision at the time of the read for a list of
+    /// the current state, the requested one for [`Store::list_at`] and for every page continued from a token. Every
+    /// item's resourceVersion is at most this, and a watch from it sees every later change.
     pub resource_version: u64,
     /// The opaque token that continues the list after the last item, when more items remain (`continue` in the API;
-    /// the word is reserved in Rust).
+    /// the word is reserved in Rust). It carries `resource_version`, so that the next page shows the same state.
     pub continue_token: Option<String>,
 }
 
 /// Tuning of a [`Store`]; [`Options::default`] is what the API server uses.
+///
+/// The watch history has two bounds and keeps to both: compaction removes its oldest events while either is exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// How many of the most recent events the watch history keeps at least (default 10,000). Between compactions it
-    /// holds up to `history_window + compact_every` events. Values below 1 are treated as 1.
+    /// How many of the most recent events the watch history keeps (default 10,000). Compaction by count runs every
+    /// `compact_every` writes, so between compactions the history holds up to `history_window + compact_every`
+    /// events. Values below 1 are treated as 1.
     pub history_window: u64,
-    /// Compact the history on every write whose resourceVersion is a multiple of this (default 1,000). Values below 1
-    /// are treated as 1.
+    /// How many bytes of JSON text (each event's object plus the state it replaced, [`Event::size`]) the watch history
+    /// keeps at most (default 64 MiB). Checked on every write, against a total the store keeps in memory: a write
+    /// that takes the history over it also deletes the oldest events until the rest fit. The newest event is always
+    /// kept, even alone over the budget, so that a watch from the revision before it can still start.
+    pub history_bytes: u64,
+    /// Compact the history by count on every write whose resourceVersion is a multiple of this (default 1,000).
+    /// Values below 1 are treated as 1.
     pub compact_every: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { history_window: 10_000, compact_every: 1_000 }
+        Self { history_window: 10_000, history_bytes: 64 * 1024 * 1024, compact_every: 1_000 }
     }
 }

@@ -194,11 +194,21 @@ fn list_pages_follow_namespace_then_name() {
     assert_eq!(second.continue_token, None, "the last page has no token, even when it is exactly full");
     assert_eq!([names(&first.items), names(&second.items)].concat(), a_team);
 
-    // A page reads the current state: an object deleted before the next page is not returned.
+    // A continued page shows the state of the first page's resourceVersion: an object deleted before the next page
+    // is still returned, an object created behind the cursor or ahead of it is not.
     store.delete(&cm("a-team", "cm-6"), None).unwrap();
+    store.create(&cm("a-team", "cm-9"), config_map("a-team", "cm-9", "x")).unwrap();
     let rest = store.list("configmaps", Some("a-team"), Some(&token), None).unwrap();
-    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-5".into()), ("a-team".into(), "cm-7".into())]);
-    assert_eq!(rest.resource_version, 26);
+    assert_eq!(names(&rest.items), a_team[5..]);
+    assert_eq!(rest.resource_version, 25);
+    // The inconsistent continue token reads the current state from the same key, and carries its resourceVersion.
+    let latest = knet_store::inconsistent_continue(&token).unwrap();
+    let rest = store.list("configmaps", Some("a-team"), Some(&latest), Some(1)).unwrap();
+    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-5".into())]);
+    assert_eq!(rest.resource_version, 27);
+    let rest = store.list("configmaps", Some("a-team"), rest.continue_token.as_deref(), None).unwrap();
+    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-7".into()), ("a-team".into(), "cm-9".into())]);
+    assert_eq!(rest.resource_version, 27);
 
     let all_namespaces_token = store.list("configmaps", None, None, Some(1)).unwrap().continue_token.unwrap();
     let err = store.list("configmaps", Some("b-team"), Some(&all_namespaces_token), None).unwrap_err();
@@ -249,7 +259,7 @@ fn events_since_replays_one_resource_in_order() {
 #[test]
 fn compaction_expires_old_resource_versions() {
     let dir = TempDir::new("compact");
-    let options = Options { history_window: 5, compact_every: 4 };
+    let options = Options { history_window: 5, compact_every: 4, ..Options::default() };
     let store = Store::open_with(&dir.db(), options.clone()).unwrap();
     for i in 1..=7 {
         store.create(&cm("a", &format!("cm-{i}")), json!({})).unwrap();
@@ -367,7 +377,7 @@ fn a_newer_schema_is_refused() {
     raw.execute("UPDATE schema_version SET version = 99", []).unwrap();
     drop(raw);
     let err = Store::open(&dir.db()).unwrap_err();
-    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 2, .. }), "{err:?}");
+    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 3, .. }), "{err:?}");
 }
 
 /// Each history event carries the state its write replaced; a file of schema 1 (without it) is migrated, its old
