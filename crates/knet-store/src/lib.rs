@@ -10,7 +10,9 @@
 //!  [API server] --create/update/delete--> [Store] --(one SQLite transaction)--> objects + events + revision
 //!       ^                                    |
 //!       +------------- Event (rv n) ---------+      the caller broadcasts it to its watchers
-//!  [watch ?resourceVersion=r] --events_since(r)--> history (the last `history_window` events), or Expired (410)
+//!  [watch ?resourceVersion=r] --events_page(r, ..)--> history (bounded by events and bytes), or Expired (410)
+//!  [list ?resourceVersion=r&resourceVersionMatch=Exact] --list_at(r)--> objects at r, from objects + history
+//!  [list ?continue=t] --list(t)--> the next page at the first page's resourceVersion, or Expired (410)
 //! ```
 //!
 //! # Durability
@@ -34,12 +36,49 @@
 //! # Watch history
 //!
 //! Each write appends its [`Event`] (ADDED, MODIFIED, or DELETED carrying the last state stamped with the new
-//! resourceVersion, as etcd3 reports deletes) to the `events` table in the same transaction. [`Store::events_since`]
-//! replays the events of one resource (optionally one namespace) after a resourceVersion, in order. The history keeps
-//! at least the last [`Options::history_window`] events: every [`Options::compact_every`]-th write also deletes the
-//! events older than the window, a bounded delete by primary key inside that write's transaction, so no background
-//! thread is needed. Asking for a resourceVersion older than the history answers [`Error::Expired`], which the API
-//! server turns into `410 Gone`. The history is in the database, so it survives restarts.
+//! resourceVersion, as etcd3 reports deletes) to the `events` table in the same transaction, with the state it
+//! replaced and its [`Event::size`] (bytes of both JSON texts). [`Store::events_since`] replays the events of one
+//! resource (optionally one namespace) after a resourceVersion, in order; [`Store::events_page`] does it in pages
+//! bounded by count and bytes, so that a watcher that catches up holds one page in memory, not the history.
+//!
+//! The history is a contiguous range of resourceVersions ending at the revision, with two bounds, both kept by
+//! deleting a prefix inside a write's transaction, so no background thread is needed:
+//!
+//! - [`Options::history_window`] events: every [`Options::compact_every`]-th write deletes the events older than
+//!   the window, a bounded delete by primary key;
+//! - [`Options::history_bytes`] of JSON text: the writer keeps the history's total size in memory (read from the
+//!   table at open), and a write that takes it over the budget deletes the oldest events until the rest fit, found by
+//!   reading only their sizes from the oldest on. Without it, large objects made the history the biggest thing in
+//!   the file: 10,607 events of 1 MB ConfigMaps held 1.87 GB.
+//!
+//! Asking for a resourceVersion older than the history answers [`Error::Expired`], which the API server turns into
+//! `410 Gone`. The history is in the database, so it survives restarts.
+//!
+//! # Lists and snapshots
+//!
+//! [`Store::list`] without a continue token reads the current state, items and revision in one read transaction, so
+//! the page's resourceVersion is exactly the state the items show and a watch from it misses nothing. Its continue
+//! token carries that resourceVersion, and every later page shows the state at it, as kube-apiserver's paginated
+//! lists do; [`Store::list_at`] starts a list at a given earlier resourceVersion (`resourceVersionMatch=Exact`). A
+//! page at an earlier resourceVersion N is reconstructed from the history in the same read transaction: objects
+//! unchanged since N as they are, and for each key changed after N, the `previous` state of its first event after N
+//! (or nothing, if that event created it). It reads the keys in order and stops when the page is full, so it costs
+//! the page plus the history entries of the keys it spans (see `list.rs`). Once compaction has passed N, a page at N
+//! fails with [`Error::Expired`], and [`inconsistent_continue`] gives the token kube-apiserver offers instead, which
+//! continues from the same key at the then current state. A resourceVersion beyond the revision is
+//! [`Error::FutureResourceVersion`].
+//!
+//! # File size
+//!
+//! Deleted objects and compacted history free pages inside the file; SQLite reuses them but does not give them back.
+//! The file is created with `auto_vacuum = INCREMENTAL` (an older file is converted by one `VACUUM` when it is
+//! migrated to schema 3), and a write that finds more than 4 MiB and a quarter of the file free runs a bounded
+//! `PRAGMA incremental_vacuum` (at most 16 MiB of pages) inside its transaction, so that a run of deletes shrinks the
+//! file as it goes; the pages leave the file at the next checkpoint. SQLite's automatic checkpoints (PASSIVE: they
+//! never wait for readers) stay on, and `journal_size_limit` truncates the `-wal` back to 4 MiB whenever it restarts,
+//! so a burst of large writes does not leave a WAL of its peak size. After 300 objects of 1 MiB were created,
+//! updated five times and deleted, the file plus WAL went from its peak back to a little more than the history
+//! budget (`knet-store-bench churn`). None of this changes durability: every commit still fsyncs the WAL.
 //!
 //! # Notification contract
 //!
@@ -56,12 +95,8 @@
 //! One writer connection behind a `Mutex`, so writes never contend inside SQLite and the next resourceVersion is read
 //! and written under one lock. Reads use separate connections from a small pool: in WAL mode a reader sees the last
 //! committed state without waiting for a writer that is busy fsyncing, so GET latency does not include other clients'
-//! write latency. A list reads its items and the current resourceVersion in one read transaction, so the returned
-//! resourceVersion is exactly the state the items show and a watch from it misses nothing. [`Store`] is `Send + Sync`
-//! and cloning it is cheap (an `Arc` inside); clones share the connections.
-//!
-//! A list page is read from the current state, not from a snapshot kept for the continue token: an object created
-//! behind the cursor between two pages is not returned, as when kube-apiserver's snapshot for a token has expired.
+//! write latency. Every read runs in one read transaction, so what it returns is one consistent state. [`Store`] is
+//! `Send + Sync` and cloning it is cheap (an `Arc` inside); clones share the connections.
 //!
 //! The store expects to be the only writer of its file; the API server's state-dir lock ensures that. A second
 //! process writing the same file would still get unique resourceVersions (they are read inside the write

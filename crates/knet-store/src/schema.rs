@@ -39,11 +39,12 @@ use crate::error::{Error, Result};
 ///   INCREMENTAL` (a crash between the two leaves a version 3 file without it, which the next open vacuums).
 pub(crate) const SCHEMA_VERSION: i64 = 3;
 
-/// The `-wal` file is truncated back to this size whenever a writer restarts it after a complete checkpoint, so that
-/// one burst of large writes does not leave a WAL of its peak size behind. SQLite's automatic checkpoint (PASSIVE,
+/// The `-wal` file is truncated back to this size (that of SQLite's automatic checkpoint, 1,000 pages of 4 KiB)
+/// whenever a writer restarts it after a complete checkpoint, so that one burst of large writes does not leave a WAL
+/// of its peak size behind. SQLite's automatic checkpoint (PASSIVE,
 /// every 1,000 pages) stays on: it never waits for readers, so a reader holding an old snapshot only delays the
 /// truncation until it is done.
-const JOURNAL_SIZE_LIMIT: i64 = 8 * 1024 * 1024;
+const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
 
 /// `PRAGMA auto_vacuum` value of an incrementally vacuumable file.
 const AUTO_VACUUM_INCREMENTAL: i64 = 2;

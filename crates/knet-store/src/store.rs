@@ -27,10 +27,10 @@ const VACUUM_MIN_FREE_PAGES: i64 = 1024;
 /// ...and more than this fraction (1 / n) of the file: below that, free pages are left for the next writes to reuse,
 /// which is cheaper than moving pages to give them back.
 const VACUUM_FREE_FRACTION: i64 = 4;
-/// The most pages one write's incremental vacuum frees (16 MiB of 4 KiB pages), which bounds the work (pages moved,
+/// The most pages one write's incremental vacuum frees (4096, 16 MiB of 4 KiB pages), which bounds the work (pages moved,
 /// WAL written) that vacuuming adds to a write. It is more than a write of the largest object (1.5 MiB in
 /// Kubernetes) frees with its history, so that a run of deletes shrinks the file while it goes.
-const VACUUM_STEP_PAGES: i64 = 4096;
+const VACUUM_STEP: &str = "PRAGMA incremental_vacuum(4096)";
 
 /// The object store. Cheap to clone: clones share one writer connection and one pool of readers.
 #[derive(Clone)]
@@ -233,17 +233,8 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .and_then(|mut s| {
-            let params = (sql_rv, kind_to_sql(kind), resource, namespace, name, size_to_sql(size));
-            s.execute(rusqlite::params![
-                params.0,
-                params.1,
-                params.2,
-                params.3,
-                params.4,
-                params.5,
-                text,
-                previous_text
-            ])
+            let (kind, size) = (kind_to_sql(kind), size_to_sql(size));
+            s.execute(rusqlite::params![sql_rv, kind, resource, namespace, name, size, text, previous_text])
         })
         .during(operation)?;
         tx.prepare_cached("UPDATE revision SET rv = ?1").and_then(|mut s| s.execute([sql_rv])).during(operation)?;
@@ -299,7 +290,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Either way a prefix goes, so the history stays a contiguous range ending at `rv`.
 fn compact(tx: &Connection, options: &Options, rv: u64, mut history: History) -> rusqlite::Result<History> {
     let mut cut = None;
-    if rv % options.compact_every == 0 && rv > options.history_window {
+    if rv.is_multiple_of(options.compact_every) && rv > options.history_window {
         cut = Some(rv - options.history_window);
     }
     if history.bytes > options.history_bytes {
@@ -329,7 +320,7 @@ fn compact(tx: &Connection, options: &Options, rv: u64, mut history: History) ->
     Ok(history)
 }
 
-/// Gives up to [`VACUUM_STEP_PAGES`] free pages back to the file system when the file has many, inside the write's
+/// Gives up to [`VACUUM_STEP`]'s pages back to the file system when the file has many, inside the write's
 /// transaction, so that the file shrinks after deletes instead of staying at its peak. The pages leave the database
 /// file at the next checkpoint, which SQLite runs automatically after commits.
 fn vacuum_step(tx: &Connection) -> rusqlite::Result<()> {
@@ -343,8 +334,9 @@ fn vacuum_step(tx: &Connection) -> rusqlite::Result<()> {
         return Ok(());
     }
     // The pragma frees one page per step, reporting each as a row: it must be stepped to its end.
-    let mut statement = tx.prepare_cached("PRAGMA incremental_vacuum(?1)")?;
-    let mut rows = statement.query([VACUUM_STEP_PAGES])?;
+    // A pragma takes no bound parameters; the step is a constant.
+    let mut statement = tx.prepare_cached(VACUUM_STEP)?;
+    let mut rows = statement.query([])?;
     while rows.next()?.is_some() {}
     Ok(())
 }

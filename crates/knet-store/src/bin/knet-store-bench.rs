@@ -287,7 +287,13 @@ fn main() -> ExitCode {
         return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("knet-store-bench: churn: {error}");
+                let mut message = error.to_string();
+                let mut source = error.source();
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                eprintln!("knet-store-bench: churn: {message}");
                 ExitCode::FAILURE
             }
         };
