@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! schema_version(version)                       one row: the layout of this file (SCHEMA_VERSION)
-//! revision(rv)                                  one row: the last resourceVersion handed out
+//! revision(rv, history_bytes)                   one row: the last resourceVersion handed out, and the sum of the
+//!                                               history's sizes (kept by every write, so that no open sums them)
 //! objects(resource, namespace, name, rv, value) the current objects; namespace '' for cluster-scoped ones
 //! events(rv, kind, resource, namespace, name, size, value, previous)
 //!                                               the watch history, indexed by (resource, rv) for watches and by
@@ -34,8 +35,8 @@ use crate::error::{Error, Result};
 ///
 /// - version 1 lacked `events.previous`: its history rows keep NULL there, which a watch treats as "previous state
 ///   unknown" and a list at a resourceVersion before them as expired;
-/// - version 2 lacked `events.size` and the `events_by_key` index, and its file was not incrementally vacuumable: the
-///   migration rebuilds the history table with the sizes, then `VACUUM`s the file once with `auto_vacuum =
+/// - version 2 lacked `events.size`, `revision.history_bytes` and the `events_by_key` index, and its file was not
+///   incrementally vacuumable: the migration rebuilds the history table with the sizes, sums them, then `VACUUM`s the file once with `auto_vacuum =
 ///   INCREMENTAL` (a crash between the two leaves a version 3 file without it, which the next open vacuums).
 pub(crate) const SCHEMA_VERSION: i64 = 3;
 
@@ -55,7 +56,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const CREATE: &str = "
 CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE revision (rv INTEGER NOT NULL);
+CREATE TABLE revision (rv INTEGER NOT NULL, history_bytes INTEGER NOT NULL DEFAULT 0);
 INSERT INTO revision (rv) VALUES (0);
 CREATE TABLE objects (
     resource TEXT NOT NULL,
@@ -88,13 +89,15 @@ CREATE INDEX events_by_resource ON events (resource, rv);
 CREATE INDEX events_by_key ON events (resource, namespace, name, rv);
 ";
 
-/// Version 2 to 3: the history gains its sizes (in a new table, so that `size` comes before the texts).
+/// Version 2 to 3: the history gains its sizes (in a new table, so that `size` comes before the texts) and their sum.
 const MIGRATE_2_TO_3: &str = "
 INSERT INTO events_v3 (rv, kind, resource, namespace, name, size, value, previous)
     SELECT rv, kind, resource, namespace, name, octet_length(value) + coalesce(octet_length(previous), 0), value,
         previous
     FROM events;
 DROP TABLE events;
+ALTER TABLE revision ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE revision SET history_bytes = (SELECT coalesce(sum(size), 0) FROM events_v3);
 ";
 
 /// Opens the writer connection, switches the file to WAL mode and creates or checks the schema.

@@ -51,18 +51,6 @@ struct Inner {
 struct Writer {
     conn: Connection,
     hook: Option<CommitHook>,
-    history: History,
-}
-
-/// What the writer knows about the history table without asking it: it is the only one that changes it, so these are
-/// read once at open and kept up to date after every commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct History {
-    /// The smallest resourceVersion in the history, `None` while it is empty. The history is the contiguous range
-    /// from it to the revision.
-    oldest: Option<u64>,
-    /// The sum of the events' sizes.
-    bytes: u64,
 }
 
 impl fmt::Debug for Store {
@@ -91,22 +79,13 @@ impl Store {
         let open_error = |source| Error::Open { path: path.to_owned(), source };
         let conn = schema::open_writer(path)?;
         let revision = read_revision(&conn).map_err(open_error)?;
-        // One pass over the history's small columns (`size` sits before the texts, so no overflow page is read).
-        let history = conn
-            .query_row("SELECT min(rv), coalesce(sum(size), 0) FROM events", [], |row| {
-                Ok(History {
-                    oldest: row.get::<_, Option<i64>>(0)?.map(rv_from_sql),
-                    bytes: size_from_sql(row.get(1)?),
-                })
-            })
-            .map_err(open_error)?;
         // One reader up front, so that a file readers cannot open fails here and not on the first GET.
         let reader = schema::open_reader(path).map_err(open_error)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 options,
-                writer: Mutex::new(Writer { conn, hook: None, history }),
+                writer: Mutex::new(Writer { conn, hook: None }),
                 readers: Mutex::new(vec![reader]),
                 revision: AtomicU64::new(revision),
             }),
@@ -207,7 +186,13 @@ impl Store {
                 None => None,
             },
         };
-        let rv = read_revision(&tx).during(operation)? + 1;
+        // The history's total size is kept beside the revision, in the row every write updates anyway: exact after a
+        // crash, and read at no cost (a sum over the table would cost the open a scan of the history).
+        let (revision, history_bytes) = tx
+            .prepare_cached("SELECT rv, history_bytes FROM revision")
+            .and_then(|mut s| s.query_row([], |row| Ok((rv_from_sql(row.get(0)?), size_from_sql(row.get(1)?)))))
+            .during(operation)?;
+        let rv = revision + 1;
         stamp(key, &mut object, rv)?;
         let text = object.to_string();
         let size = text.len() + previous_text.as_ref().map_or(0, String::len);
@@ -237,16 +222,13 @@ impl Store {
             s.execute(rusqlite::params![sql_rv, kind, resource, namespace, name, size, text, previous_text])
         })
         .during(operation)?;
-        tx.prepare_cached("UPDATE revision SET rv = ?1").and_then(|mut s| s.execute([sql_rv])).during(operation)?;
-        let history = History {
-            oldest: Some(writer.history.oldest.unwrap_or(rv)),
-            bytes: writer.history.bytes + size_to_u64(size),
-        };
-        let history = compact(&tx, &self.inner.options, rv, history).during("compact the watch history")?;
+        let history_bytes = compact(&tx, &self.inner.options, rv, history_bytes + size_to_u64(size))
+            .during("compact the watch history")?;
+        tx.prepare_cached("UPDATE revision SET rv = ?1, history_bytes = ?2")
+            .and_then(|mut s| s.execute(rusqlite::params![sql_rv, size_to_sql_u64(history_bytes)]))
+            .during(operation)?;
         vacuum_step(&tx).during("give free pages back to the file system")?;
         tx.commit().during(operation)?;
-        // Only a committed write changes what the writer knows: a failed one rolled its rows back.
-        writer.history = history;
         self.inner.revision.fetch_max(rv, Ordering::AcqRel);
         let event = Event { kind, key: key.clone(), object, resource_version: rv, previous, size };
         if let Some(hook) = &writer.hook {
@@ -282,42 +264,40 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Deletes the oldest events of the history (inside the write's transaction `tx`, after the event of `rv` was
-/// appended) while it holds more than the options allow, and returns the history as it is then.
+/// appended) while it holds more than the options allow, and returns the history's total size then, from `bytes`
+/// (the total with the new event).
 ///
 /// By count, every `compact_every`-th write deletes everything older than the last `history_window` events, by
 /// primary key. By bytes, whenever the total is over `history_bytes`, the oldest events are read in order (their rv
 /// and size only) until enough are found, and that prefix is deleted: the work is proportional to what is deleted.
 /// Either way a prefix goes, so the history stays a contiguous range ending at `rv`.
-fn compact(tx: &Connection, options: &Options, rv: u64, mut history: History) -> rusqlite::Result<History> {
+fn compact(tx: &Connection, options: &Options, rv: u64, mut bytes: u64) -> rusqlite::Result<u64> {
     let mut cut = None;
     if rv.is_multiple_of(options.compact_every) && rv > options.history_window {
         cut = Some(rv - options.history_window);
     }
-    if history.bytes > options.history_bytes {
+    if bytes > options.history_bytes {
+        // The newest event (`rv`) is never a candidate.
         let mut statement = tx.prepare_cached("SELECT rv, size FROM events WHERE rv < ?1 ORDER BY rv")?;
         let mut rows = statement.query([rv_to_sql(rv)])?;
-        let mut left = history.bytes;
-        let mut last = None;
-        while let Some(row) = rows.next()? {
-            if left <= options.history_bytes {
-                break;
-            }
+        let mut left = bytes;
+        while left > options.history_bytes {
+            let Some(row) = rows.next()? else { break };
             left = left.saturating_sub(size_from_sql(row.get(1)?));
-            last = Some(rv_from_sql(row.get(0)?));
+            cut = cut.max(Some(rv_from_sql(row.get(0)?)));
         }
-        cut = cut.max(last);
     }
-    let Some(cut) = cut.filter(|&cut| history.oldest.is_some_and(|oldest| cut >= oldest)) else {
-        return Ok(history);
+    let Some(cut) = cut else {
+        return Ok(bytes);
     };
-    // One statement deletes the prefix and reports what it freed, so the running total stays exact.
+    // One statement deletes the prefix and reports what it freed, so the total stays exact. Below the oldest event
+    // (the count rule after a byte compaction went further) it deletes nothing.
     let mut statement = tx.prepare_cached("DELETE FROM events WHERE rv <= ?1 RETURNING size")?;
     let mut rows = statement.query([rv_to_sql(cut)])?;
     while let Some(row) = rows.next()? {
-        history.bytes = history.bytes.saturating_sub(size_from_sql(row.get(0)?));
+        bytes = bytes.saturating_sub(size_from_sql(row.get(0)?));
     }
-    history.oldest = Some(cut + 1);
-    Ok(history)
+    Ok(bytes)
 }
 
 /// Gives up to [`VACUUM_STEP`]'s pages back to the file system when the file has many, inside the write's
@@ -414,6 +394,10 @@ fn size_to_sql(size: usize) -> i64 {
 
 fn size_to_u64(size: usize) -> u64 {
     u64::try_from(size).unwrap_or(u64::MAX)
+}
+
+fn size_to_sql_u64(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
 }
 
 fn size_from_sql(size: i64) -> u64 {

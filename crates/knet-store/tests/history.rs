@@ -219,6 +219,8 @@ fn schema_2_is_migrated_to_3() {
     assert_eq!(auto_vacuum, 2, "INCREMENTAL after the migration");
     let version: i64 = raw.query_row("SELECT version FROM schema_version", [], |row| row.get(0)).unwrap();
     assert_eq!(version, 3);
+    let total: i64 = raw.query_row("SELECT history_bytes FROM revision", [], |row| row.get(0)).unwrap();
+    assert_eq!(total as usize, expected.iter().sum::<usize>(), "the running total starts from the migrated history");
     let indexes: Vec<String> = raw
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
         .unwrap()

@@ -395,9 +395,36 @@ fn history_keeps_the_replaced_state_and_schema_1_is_migrated() {
         let history = store.events_since("configmaps", None, 0).unwrap();
         assert_eq!(history[1].previous, updated.previous);
     }
+
+    // The same two writes in a file of schema 1, as knet wrote it then.
+    let dir = TempDir::new("schema-1");
     let raw = rusqlite::Connection::open(dir.db()).unwrap();
-    raw.execute_batch("ALTER TABLE events DROP COLUMN previous; UPDATE schema_version SET version = 1;").unwrap();
+    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
+    raw.execute_batch(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);
+         INSERT INTO schema_version (version) VALUES (1);
+         CREATE TABLE revision (rv INTEGER NOT NULL);
+         INSERT INTO revision (rv) VALUES (2);
+         CREATE TABLE objects (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+             rv INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (resource, namespace, name));
+         CREATE TABLE events (rv INTEGER PRIMARY KEY, kind INTEGER NOT NULL, resource TEXT NOT NULL,
+             namespace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
+         CREATE INDEX events_by_resource ON events (resource, rv);",
+    )
+    .unwrap();
+    let stamped = |data: &str, rv: u64| {
+        let mut object = config_map("default", "settings", data);
+        object["metadata"]["resourceVersion"] = json!(rv.to_string());
+        object.to_string()
+    };
+    raw.execute("INSERT INTO events VALUES (1, 1, 'configmaps', 'default', 'settings', ?1)", [stamped("one", 1)])
+        .unwrap();
+    raw.execute("INSERT INTO events VALUES (2, 2, 'configmaps', 'default', 'settings', ?1)", [stamped("two", 2)])
+        .unwrap();
+    raw.execute("INSERT INTO objects VALUES ('configmaps', 'default', 'settings', 2, ?1)", [stamped("two", 2)])
+        .unwrap();
     drop(raw);
+
     let store = Store::open(&dir.db()).unwrap();
     let deleted = store.delete(&key, None).unwrap();
     assert_eq!(deleted.previous.as_ref().map(|p| p["data"]["key"].clone()), Some(json!("two")));
@@ -409,4 +436,8 @@ fn history_keeps_the_replaced_state_and_schema_1_is_migrated() {
         "unknown before the migration"
     );
     assert!(history[2].previous.is_some());
+    // A list at rv 1 would need the state rv 2 replaced, which schema 1 did not keep.
+    let err = store.list_at("configmaps", None, 1, None).unwrap_err();
+    assert!(matches!(err, Error::Expired { requested: 1, oldest: 2 }), "{err:?}");
+    assert_eq!(store.list_at("configmaps", None, 2, None).unwrap().items.len(), 1);
 }
