@@ -220,22 +220,25 @@ fn snapshot_rows(
     };
 
     let mut rows = Vec::new();
-    let mut u = next_unchanged()?;
-    let mut c = next_changed()?;
+    let mut unchanged_row = next_unchanged()?;
+    let mut changed_key = next_changed()?;
     while rows.len() < want {
-        let take_unchanged = match (&u, &c) {
+        let take_unchanged = match (&unchanged_row, &changed_key) {
             (None, None) => break,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (Some((un, um, _)), Some((cn, cm, _))) => (un, um) < (cn, cm),
+            // Never equal: the two streams hold disjoint keys (see the module documentation).
+            (Some((u_namespace, u_name, _)), Some((c_namespace, c_name, _))) => {
+                (u_namespace, u_name) < (c_namespace, c_name)
+            }
         };
         if take_unchanged {
-            rows.extend(u.take());
-            u = next_unchanged()?;
+            rows.extend(unchanged_row.take());
+            unchanged_row = next_unchanged()?;
             continue;
         }
-        let Some((namespace, name, rv)) = c.take() else { break };
-        c = next_changed()?;
+        let Some((namespace, name, rv)) = changed_key.take() else { break };
+        changed_key = next_changed()?;
         let (kind, previous): (i64, Option<String>) =
             first_event.query_row([rv], |row| Ok((row.get(0)?, row.get(1)?))).during("list")?;
         match (kind_from_sql(kind).during("list")?, previous) {

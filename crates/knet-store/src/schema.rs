@@ -36,8 +36,9 @@ use crate::error::{Error, Result};
 /// - version 1 lacked `events.previous`: its history rows keep NULL there, which a watch treats as "previous state
 ///   unknown" and a list at a resourceVersion before them as expired;
 /// - version 2 lacked `events.size`, `revision.history_bytes` and the `events_by_key` index, and its file was not
-///   incrementally vacuumable: the migration rebuilds the history table with the sizes, sums them, then `VACUUM`s the file once with `auto_vacuum =
-///   INCREMENTAL` (a crash between the two leaves a version 3 file without it, which the next open vacuums).
+///   incrementally vacuumable: the migration rebuilds the history table with the sizes and sums them, then
+///   `VACUUM`s the file once with `auto_vacuum = INCREMENTAL` (a crash between the two leaves a version 3 file
+///   without it, which the next open vacuums).
 pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// The `-wal` file is truncated back to this size (that of SQLite's automatic checkpoint, 1,000 pages of 4 KiB)

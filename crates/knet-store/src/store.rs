@@ -27,8 +27,8 @@ const VACUUM_MIN_FREE_PAGES: i64 = 1024;
 /// ...and more than this fraction (1 / n) of the file: below that, free pages are left for the next writes to reuse,
 /// which is cheaper than moving pages to give them back.
 const VACUUM_FREE_FRACTION: i64 = 4;
-/// The most pages one write's incremental vacuum frees (4096, 16 MiB of 4 KiB pages), which bounds the work (pages moved,
-/// WAL written) that vacuuming adds to a write. It is more than a write of the largest object (1.5 MiB in
+/// The most pages one write's incremental vacuum frees (4096, 16 MiB of 4 KiB pages), which bounds the work (pages
+/// moved, WAL written) that vacuuming adds to a write. It is more than a write of the largest object (1.5 MiB in
 /// Kubernetes) frees with its history, so that a run of deletes shrinks the file while it goes.
 const VACUUM_STEP: &str = "PRAGMA incremental_vacuum(4096)";
 
@@ -225,7 +225,7 @@ impl Store {
         let history_bytes = compact(&tx, &self.inner.options, rv, history_bytes + size_to_u64(size))
             .during("compact the watch history")?;
         tx.prepare_cached("UPDATE revision SET rv = ?1, history_bytes = ?2")
-            .and_then(|mut s| s.execute(rusqlite::params![sql_rv, size_to_sql_u64(history_bytes)]))
+            .and_then(|mut s| s.execute(rusqlite::params![sql_rv, bytes_to_sql(history_bytes)]))
             .during(operation)?;
         vacuum_step(&tx).during("give free pages back to the file system")?;
         tx.commit().during(operation)?;
@@ -396,7 +396,7 @@ fn size_to_u64(size: usize) -> u64 {
     u64::try_from(size).unwrap_or(u64::MAX)
 }
 
-fn size_to_sql_u64(size: u64) -> i64 {
+fn bytes_to_sql(size: u64) -> i64 {
     i64::try_from(size).unwrap_or(i64::MAX)
 }
 

@@ -246,8 +246,11 @@ proptest! {
             loop {
                 let oldest = model.oldest();
                 if at < oldest {
-                    let expired = matches!(page, Err(Error::Expired { requested, oldest: o }) if requested == at && o == oldest);
-                    prop_assert!(expired, "at {} below {}: {:?}", at, oldest, page);
+                    let reported = match &page {
+                        Err(Error::Expired { requested, oldest }) => Some((*requested, *oldest)),
+                        _ => None,
+                    };
+                    prop_assert_eq!(reported, Some((at, oldest)), "at {} below {}: {:?}", at, oldest, page);
                     break;
                 }
                 let listed = page.unwrap();

@@ -281,7 +281,8 @@ fn main() -> ExitCode {
             (_, Ok(n)) if n > 0 => sizes.push(n),
             _ => {
                 eprintln!(
-                    "usage: knet-store-bench [--dir DIR] [OBJECTS...] | knet-store-bench [--dir DIR] churn [OBJECTS [KIB [UPDATES]]]"
+                    "usage: knet-store-bench [--dir DIR] [OBJECTS...]\n       \
+                     knet-store-bench [--dir DIR] churn [OBJECTS [KIB [UPDATES]]]"
                 );
                 return ExitCode::from(2);
             }
