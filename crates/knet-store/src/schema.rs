@@ -114,9 +114,13 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
             "journal_mode is {mode}: the file system does not support WAL"
         ))));
     }
-    // Takes effect at once on a new file (before its first table); on an existing file it only asks for the mode,
-    // which the VACUUM below then applies.
-    conn.pragma_update(None, "auto_vacuum", AUTO_VACUUM_INCREMENTAL).map_err(open_error)?;
+    let empty: bool =
+        conn.query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |row| row.get(0)).map_err(open_error)?;
+    if empty {
+        // Takes effect at once on a new file, before its first table. Only there: on an existing file, setting it
+        // writes (and fsyncs) the header on every open.
+        conn.pragma_update(None, "auto_vacuum", AUTO_VACUUM_INCREMENTAL).map_err(open_error)?;
+    }
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT).map_err(open_error)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_error)?;
     let exists: bool = tx
@@ -157,6 +161,7 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
     // the store opens its readers; it copies the whole file once, as a migration may.
     let auto_vacuum: i64 = conn.pragma_query_value(None, "auto_vacuum", |row| row.get(0)).map_err(open_error)?;
     if auto_vacuum != AUTO_VACUUM_INCREMENTAL {
+        conn.pragma_update(None, "auto_vacuum", AUTO_VACUUM_INCREMENTAL).map_err(open_error)?;
         conn.execute_batch("VACUUM").map_err(open_error)?;
     }
     Ok(conn)

@@ -359,6 +359,8 @@ fn restart_preserves_every_object() {
     let raw = rusqlite::Connection::open(dir.db()).unwrap();
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
+    let auto_vacuum: i64 = raw.query_row("PRAGMA auto_vacuum", [], |row| row.get(0)).unwrap();
+    assert_eq!(auto_vacuum, 2, "a new file is incrementally vacuumable from its first table");
     drop(raw);
 
     let store = Store::open(&dir.db()).unwrap();
