@@ -8,7 +8,8 @@ use crate::ObjectKey;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a store operation can report. The variants the API server maps to a status are `AlreadyExists` (409),
-/// `NotFound` (404), `Conflict` (409), `Expired` (410) and `InvalidContinue` (400); the others are server errors.
+/// `NotFound` (404), `Conflict` (409), `Expired` (410), `FutureResourceVersion` (504, "Too large resource version")
+/// and `InvalidContinue` (400); the others are server errors.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database file could not be opened or prepared (WAL mode, schema).
@@ -65,13 +66,25 @@ pub enum Error {
         /// The stored resourceVersion.
         actual: u64,
     },
-    /// The requested resourceVersion is older than the watch history: the client must list again.
+    /// The requested resourceVersion is older than the watch history: a watch or a list at it (a continued list, or
+    /// `resourceVersionMatch=Exact`) can no longer be served, and the client must list again. For a continued list,
+    /// [`crate::inconsistent_continue`] gives the token kube-apiserver offers in its 410 answer.
     #[error("too old resource version: {requested} ({oldest})")]
     Expired {
-        /// The resourceVersion the watch asked to start after.
+        /// The resourceVersion the watch asked to start after, or the list to read at.
         requested: u64,
-        /// The oldest resourceVersion a watch can start after now.
+        /// The oldest resourceVersion a watch can start after, or a list read at, now.
         oldest: u64,
+    },
+    /// A list asked for a resourceVersion the store has not reached yet (an `Exact` list, or a forged continue
+    /// token). kube-apiserver answers this with `504` and "Too large resource version" once it has waited a moment
+    /// for the revision to catch up; the store does not wait, the API server decides.
+    #[error("too large resource version: {requested}, current: {current}")]
+    FutureResourceVersion {
+        /// The resourceVersion asked for.
+        requested: u64,
+        /// The store's revision at the time of the read.
+        current: u64,
     },
     /// The key cannot be stored: an empty resource or name, an empty namespace, or a NUL character.
     #[error("invalid key {key}: {reason}")]

@@ -1,4 +1,5 @@
-//! The `Store`: serialised writes that stamp resourceVersions and append history, pooled reads, and compaction.
+//! The `Store`: serialised writes that stamp resourceVersions, append history, compact it and give freed pages back
+//! to the file system; pooled reads. Lists are in `list.rs`, history reads in `history.rs`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 
 use crate::error::{During, Error, Result};
-use crate::{Event, EventKind, ListPage, ObjectKey, Options, schema, token};
+use crate::{Event, EventKind, ObjectKey, Options, schema};
 
 /// Called after every committed write, with the writer lock held, in resourceVersion order.
 ///
@@ -20,6 +21,16 @@ pub type CommitHook = Box<dyn Fn(&Event) + Send + Sync>;
 
 /// Idle reader connections kept for reuse; more are opened when more threads read at once, and closed afterwards.
 const MAX_IDLE_READERS: usize = 16;
+
+/// A write vacuums incrementally when the file's free pages are more than this many (4 MiB of 4 KiB pages)...
+const VACUUM_MIN_FREE_PAGES: i64 = 1024;
+/// ...and more than this fraction (1 / n) of the file: below that, free pages are left for the next writes to reuse,
+/// which is cheaper than moving pages to give them back.
+const VACUUM_FREE_FRACTION: i64 = 4;
+/// The most pages one write's incremental vacuum frees (4096, 16 MiB of 4 KiB pages), which bounds the work (pages
+/// moved, WAL written) that vacuuming adds to a write. It is more than a write of the largest object (1.5 MiB in
+/// Kubernetes) frees with its history, so that a run of deletes shrinks the file while it goes.
+const VACUUM_STEP: &str = "PRAGMA incremental_vacuum(4096)";
 
 /// The object store. Cheap to clone: clones share one writer connection and one pool of readers.
 #[derive(Clone)]
@@ -60,8 +71,11 @@ impl Store {
 
     /// Opens the store at `path` with `options`.
     pub fn open_with(path: &Path, options: Options) -> Result<Store> {
-        let options =
-            Options { history_window: options.history_window.max(1), compact_every: options.compact_every.max(1) };
+        let options = Options {
+            history_window: options.history_window.max(1),
+            compact_every: options.compact_every.max(1),
+            ..options
+        };
         let open_error = |source| Error::Open { path: path.to_owned(), source };
         let conn = schema::open_writer(path)?;
         let revision = read_revision(&conn).map_err(open_error)?;
@@ -140,160 +154,6 @@ impl Store {
         })
     }
 
-    /// One page of the objects of `resource`, in one namespace or in all, ordered by namespace then name.
-    ///
-    /// `continue_after` is the previous page's [`ListPage::continue_token`]; `limit` caps the number of items
-    /// (`None` or `Some(0)`: no cap, as `limit=0` in the API). The page's resourceVersion is the store's revision
-    /// when the page was read.
-    pub fn list(
-        &self,
-        resource: &str,
-        namespace: Option<&str>,
-        continue_after: Option<&str>,
-        limit: Option<usize>,
-    ) -> Result<ListPage> {
-        let (after_namespace, after_name) = match continue_after {
-            // A token continues the list it came from: one from another namespace's list is refused.
-            Some(token) => token::decode(token)
-                .filter(|(after_namespace, _)| namespace.is_none_or(|namespace| namespace == after_namespace))
-                .ok_or_else(|| Error::InvalidContinue { token: token.to_owned() })?,
-            None => (String::new(), String::new()),
-        };
-        let limit = limit.filter(|&limit| limit > 0);
-        // One row more than asked tells whether another page follows; -1 is SQLite's "no limit".
-        let sql_limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1);
-        self.read(|conn| {
-            let tx = conn.transaction().during("list")?;
-            let resource_version = read_revision(&tx).during("list")?;
-            let mut rows: Vec<(String, String, String)> = Vec::new();
-            let mut push = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
-                rows.push((row.get(0)?, row.get(1)?, row.get(2)?));
-                Ok(())
-            };
-            match namespace {
-                Some(namespace) => {
-                    let mut statement = tx
-                        .prepare_cached(
-                            "SELECT namespace, name, value FROM objects WHERE resource = ?1 AND namespace = ?2
-                             AND name > ?3 ORDER BY name LIMIT ?4",
-                        )
-                        .during("list")?;
-                    let mut query = statement
-                        .query(rusqlite::params![resource, namespace, after_name, sql_limit])
-                        .during("list")?;
-                    while let Some(row) = query.next().during("list")? {
-                        push(row).during("list")?;
-                    }
-                }
-                None => {
-                    let mut statement = tx
-                        .prepare_cached(
-                            "SELECT namespace, name, value FROM objects WHERE resource = ?1
-                             AND (namespace, name) > (?2, ?3) ORDER BY namespace, name LIMIT ?4",
-                        )
-                        .during("list")?;
-                    let mut query = statement
-                        .query(rusqlite::params![resource, after_namespace, after_name, sql_limit])
-                        .during("list")?;
-                    while let Some(row) = query.next().during("list")? {
-                        push(row).during("list")?;
-                    }
-                }
-            }
-            drop(tx);
-            let more = limit.is_some_and(|limit| rows.len() > limit);
-            if more {
-                rows.pop();
-            }
-            let continue_token = match rows.last() {
-                Some((namespace, name, _)) if more => Some(token::encode(namespace, name)),
-                _ => None,
-            };
-            let items = rows
-                .iter()
-                .map(|(namespace, name, text)| parse(text, || format!("{resource} {namespace}/{name}")))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(ListPage { items, resource_version, continue_token })
-        })
-    }
-
-    /// The events of `resource` (in `namespace`, if given) with a resourceVersion greater than `after_rv`, oldest
-    /// first.
-    ///
-    /// Fails with [`Error::Expired`] when events after `after_rv` have been compacted away: the client must list
-    /// again. An `after_rv` at or beyond the current revision returns no events (a watch then waits for the next
-    /// broadcast). The API server maps a watch from resourceVersion "0" or "" to "from the current state" itself.
-    pub fn events_since(&self, resource: &str, namespace: Option<&str>, after_rv: u64) -> Result<Vec<Event>> {
-        self.read(|conn| {
-            let tx = conn.transaction().during("events_since")?;
-            let revision = read_revision(&tx).during("events_since")?;
-            let oldest_event: Option<i64> =
-                tx.query_row("SELECT min(rv) FROM events", [], |row| row.get(0)).during("events_since")?;
-            // The history holds a contiguous range of resourceVersions ending at the revision (every write appends
-            // one event, compaction removes a prefix), so a watch can start after the event before the oldest one.
-            let oldest = oldest_event.map_or(revision, |rv| rv_from_sql(rv).saturating_sub(1));
-            if after_rv < oldest {
-                return Err(Error::Expired { requested: after_rv, oldest });
-            }
-            let after = rv_to_sql(after_rv);
-            let mut events = Vec::new();
-            let mut push = |row: &rusqlite::Row<'_>| -> Result<()> {
-                let rv: i64 = row.get(0).during("events_since")?;
-                let kind = match row.get::<_, i64>(1).during("events_since")? {
-                    1 => EventKind::Added,
-                    2 => EventKind::Modified,
-                    3 => EventKind::Deleted,
-                    other => {
-                        let source = rusqlite::Error::IntegralValueOutOfRange(1, other);
-                        return Err(Error::Database { operation: "events_since", source });
-                    }
-                };
-                let namespace: String = row.get(2).during("events_since")?;
-                let key = ObjectKey {
-                    resource: resource.to_owned(),
-                    namespace: (!namespace.is_empty()).then_some(namespace),
-                    name: row.get(3).during("events_since")?,
-                };
-                let text: String = row.get(4).during("events_since")?;
-                let object = parse(&text, || format!("history event {rv}"))?;
-                let previous = match row.get::<_, Option<String>>(5).during("events_since")? {
-                    Some(text) => Some(parse(&text, || format!("the previous state of history event {rv}"))?),
-                    None => None,
-                };
-                events.push(Event { kind, key, object, resource_version: rv_from_sql(rv), previous });
-                Ok(())
-            };
-            match namespace {
-                Some(namespace) => {
-                    let mut statement = tx
-                        .prepare_cached(
-                            "SELECT rv, kind, namespace, name, value, previous FROM events
-                             WHERE resource = ?1 AND rv > ?2 AND namespace = ?3 ORDER BY rv",
-                        )
-                        .during("events_since")?;
-                    let mut query =
-                        statement.query(rusqlite::params![resource, after, namespace]).during("events_since")?;
-                    while let Some(row) = query.next().during("events_since")? {
-                        push(row)?;
-                    }
-                }
-                None => {
-                    let mut statement = tx
-                        .prepare_cached(
-                            "SELECT rv, kind, namespace, name, value, previous FROM events
-                             WHERE resource = ?1 AND rv > ?2 ORDER BY rv",
-                        )
-                        .during("events_since")?;
-                    let mut query = statement.query(rusqlite::params![resource, after]).during("events_since")?;
-                    while let Some(row) = query.next().during("events_since")? {
-                        push(row)?;
-                    }
-                }
-            }
-            Ok(events)
-        })
-    }
-
     /// The one write path: checks, stamps the next resourceVersion, writes the object row, the history row and the
     /// counter, compacts when due, commits (fsync), then tells the hook.
     fn write(
@@ -326,9 +186,16 @@ impl Store {
                 None => None,
             },
         };
-        let rv = read_revision(&tx).during(operation)? + 1;
+        // The history's total size is kept beside the revision, in the row every write updates anyway: exact after a
+        // crash, and read at no cost (a sum over the table would cost the open a scan of the history).
+        let (revision, history_bytes) = tx
+            .prepare_cached("SELECT rv, history_bytes FROM revision")
+            .and_then(|mut s| s.query_row([], |row| Ok((rv_from_sql(row.get(0)?), size_from_sql(row.get(1)?)))))
+            .during(operation)?;
+        let rv = revision + 1;
         stamp(key, &mut object, rv)?;
         let text = object.to_string();
+        let size = text.len() + previous_text.as_ref().map_or(0, String::len);
         let sql_rv = rv_to_sql(rv);
         let row = match kind {
             EventKind::Added => tx
@@ -346,30 +213,24 @@ impl Store {
                 .and_then(|mut s| s.execute(rusqlite::params![resource, namespace, name])),
         };
         row.during(operation)?;
-        let kind_code: i64 = match kind {
-            EventKind::Added => 1,
-            EventKind::Modified => 2,
-            EventKind::Deleted => 3,
-        };
         tx.prepare_cached(
-            "INSERT INTO events (rv, kind, resource, namespace, name, value, previous)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO events (rv, kind, resource, namespace, name, size, value, previous)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .and_then(|mut s| {
-            s.execute(rusqlite::params![sql_rv, kind_code, resource, namespace, name, text, previous_text])
+            let (kind, size) = (kind_to_sql(kind), size_to_sql(size));
+            s.execute(rusqlite::params![sql_rv, kind, resource, namespace, name, size, text, previous_text])
         })
         .during(operation)?;
-        tx.prepare_cached("UPDATE revision SET rv = ?1").and_then(|mut s| s.execute([sql_rv])).during(operation)?;
-        let Options { history_window, compact_every } = self.inner.options;
-        if rv % compact_every == 0 && rv > history_window {
-            // Keeps the last `history_window` events; the delete walks the primary key from its start.
-            tx.prepare_cached("DELETE FROM events WHERE rv <= ?1")
-                .and_then(|mut s| s.execute([rv_to_sql(rv - history_window)]))
-                .during("compact the watch history")?;
-        }
+        let history_bytes = compact(&tx, &self.inner.options, rv, history_bytes + size_to_u64(size))
+            .during("compact the watch history")?;
+        tx.prepare_cached("UPDATE revision SET rv = ?1, history_bytes = ?2")
+            .and_then(|mut s| s.execute(rusqlite::params![sql_rv, bytes_to_sql(history_bytes)]))
+            .during(operation)?;
+        vacuum_step(&tx).during("give free pages back to the file system")?;
         tx.commit().during(operation)?;
         self.inner.revision.fetch_max(rv, Ordering::AcqRel);
-        let event = Event { kind, key: key.clone(), object, resource_version: rv, previous };
+        let event = Event { kind, key: key.clone(), object, resource_version: rv, previous, size };
         if let Some(hook) = &writer.hook {
             hook(&event);
         }
@@ -377,7 +238,7 @@ impl Store {
     }
 
     /// Runs `read` on an idle reader connection, opening one if none is idle.
-    fn read<T>(&self, read: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, read: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let idle = lock(&self.inner.readers).pop();
         let mut conn = match idle {
             Some(conn) => conn,
@@ -402,12 +263,70 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn read_revision(conn: &Connection) -> rusqlite::Result<u64> {
+/// Deletes the oldest events of the history (inside the write's transaction `tx`, after the event of `rv` was
+/// appended) while it holds more than the options allow, and returns the history's total size then, from `bytes`
+/// (the total with the new event).
+///
+/// By count, every `compact_every`-th write deletes everything older than the last `history_window` events, by
+/// primary key. By bytes, whenever the total is over `history_bytes`, the oldest events are read in order (their rv
+/// and size only) until enough are found, and that prefix is deleted: the work is proportional to what is deleted.
+/// Either way a prefix goes, so the history stays a contiguous range ending at `rv`.
+fn compact(tx: &Connection, options: &Options, rv: u64, mut bytes: u64) -> rusqlite::Result<u64> {
+    let mut cut = None;
+    if rv.is_multiple_of(options.compact_every) && rv > options.history_window {
+        cut = Some(rv - options.history_window);
+    }
+    if bytes > options.history_bytes {
+        // The newest event (`rv`) is never a candidate.
+        let mut statement = tx.prepare_cached("SELECT rv, size FROM events WHERE rv < ?1 ORDER BY rv")?;
+        let mut rows = statement.query([rv_to_sql(rv)])?;
+        let mut left = bytes;
+        while left > options.history_bytes {
+            let Some(row) = rows.next()? else { break };
+            left = left.saturating_sub(size_from_sql(row.get(1)?));
+            cut = cut.max(Some(rv_from_sql(row.get(0)?)));
+        }
+    }
+    let Some(cut) = cut else {
+        return Ok(bytes);
+    };
+    // One statement deletes the prefix and reports what it freed, so the total stays exact. Below the oldest event
+    // (the count rule after a byte compaction went further) it deletes nothing.
+    let mut statement = tx.prepare_cached("DELETE FROM events WHERE rv <= ?1 RETURNING size")?;
+    let mut rows = statement.query([rv_to_sql(cut)])?;
+    while let Some(row) = rows.next()? {
+        bytes = bytes.saturating_sub(size_from_sql(row.get(0)?));
+    }
+    Ok(bytes)
+}
+
+/// Gives up to [`VACUUM_STEP`]'s pages back to the file system when the file has many, inside the write's
+/// transaction, so that the file shrinks after deletes instead of staying at its peak. The pages leave the database
+/// file at the next checkpoint, which SQLite runs automatically after commits.
+fn vacuum_step(tx: &Connection) -> rusqlite::Result<()> {
+    // Both are read from the database header, without a scan.
+    let free: i64 = tx.query_row("PRAGMA freelist_count", [], |row| row.get(0))?;
+    if free <= VACUUM_MIN_FREE_PAGES {
+        return Ok(());
+    }
+    let pages: i64 = tx.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+    if free * VACUUM_FREE_FRACTION <= pages {
+        return Ok(());
+    }
+    // The pragma frees one page per step, reporting each as a row: it must be stepped to its end.
+    // A pragma takes no bound parameters; the step is a constant.
+    let mut statement = tx.prepare_cached(VACUUM_STEP)?;
+    let mut rows = statement.query([])?;
+    while rows.next()?.is_some() {}
+    Ok(())
+}
+
+pub(crate) fn read_revision(conn: &Connection) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT rv FROM revision").and_then(|mut s| s.query_row([], |row| row.get(0))).map(rv_from_sql)
 }
 
 /// The key as the three SQL columns; cluster-scoped objects have the namespace `''`, which no namespace can be.
-fn key_params(key: &ObjectKey) -> (&str, &str, &str) {
+pub(crate) fn key_params(key: &ObjectKey) -> (&str, &str, &str) {
     (&key.resource, key.namespace.as_deref().unwrap_or(""), &key.name)
 }
 
@@ -454,16 +373,52 @@ fn stamp(key: &ObjectKey, object: &mut Value, rv: u64) -> Result<()> {
     Ok(())
 }
 
-fn parse(text: &str, what: impl FnOnce() -> String) -> Result<Value> {
+pub(crate) fn parse(text: &str, what: impl FnOnce() -> String) -> Result<Value> {
     serde_json::from_str(text).map_err(|source| Error::Corrupt { what: what(), source })
 }
 
 // SQLite integers are i64; resourceVersions start at 1 and grow by one per write, so they never reach i64::MAX, and a
 // caller's larger value only compares greater than every stored one.
-fn rv_to_sql(rv: u64) -> i64 {
+pub(crate) fn rv_to_sql(rv: u64) -> i64 {
     i64::try_from(rv).unwrap_or(i64::MAX)
 }
 
-fn rv_from_sql(rv: i64) -> u64 {
+pub(crate) fn rv_from_sql(rv: i64) -> u64 {
     u64::try_from(rv).unwrap_or(0)
+}
+
+// Sizes are byte lengths of strings held in memory, far below i64::MAX.
+fn size_to_sql(size: usize) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
+
+fn size_to_u64(size: usize) -> u64 {
+    u64::try_from(size).unwrap_or(u64::MAX)
+}
+
+fn bytes_to_sql(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
+
+fn size_from_sql(size: i64) -> u64 {
+    u64::try_from(size).unwrap_or(0)
+}
+
+/// How the history table numbers event kinds.
+fn kind_to_sql(kind: EventKind) -> i64 {
+    match kind {
+        EventKind::Added => 1,
+        EventKind::Modified => 2,
+        EventKind::Deleted => 3,
+    }
+}
+
+/// The event kind of a history row, or an error naming the unknown number.
+pub(crate) fn kind_from_sql(code: i64) -> rusqlite::Result<EventKind> {
+    match code {
+        1 => Ok(EventKind::Added),
+        2 => Ok(EventKind::Modified),
+        3 => Ok(EventKind::Deleted),
+        other => Err(rusqlite::Error::IntegralValueOutOfRange(1, other)),
+    }
 }

@@ -201,7 +201,7 @@ fn acknowledged_writes_survive_sigkill() {
 }
 
 /// Row by row, with raw SQL: the file passes SQLite's integrity check, every stored value parses as JSON and embeds
-/// its row's resourceVersion, and the counter is the newest resourceVersion.
+/// its row's resourceVersion, the counter is the newest resourceVersion, and the history's sizes add up.
 fn check_rows(db: &Path) {
     let conn = rusqlite::Connection::open(db).expect("raw open");
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
@@ -219,4 +219,14 @@ fn check_rows(db: &Path) {
         }
     }
     assert_eq!(newest, revision, "the newest event is the revision");
+    // The history's running total, kept beside the revision by every write, is exact after the crash.
+    let (total, sum, wrong_sizes): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT history_bytes FROM revision), (SELECT coalesce(sum(size), 0) FROM events),
+                (SELECT count(*) FROM events WHERE size != octet_length(value) + coalesce(octet_length(previous), 0))",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((total, wrong_sizes), (sum, 0), "history sizes");
 }

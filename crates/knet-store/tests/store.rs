@@ -194,11 +194,21 @@ fn list_pages_follow_namespace_then_name() {
     assert_eq!(second.continue_token, None, "the last page has no token, even when it is exactly full");
     assert_eq!([names(&first.items), names(&second.items)].concat(), a_team);
 
-    // A page reads the current state: an object deleted before the next page is not returned.
+    // A continued page shows the state of the first page's resourceVersion: an object deleted before the next page
+    // is still returned, an object created behind the cursor or ahead of it is not.
     store.delete(&cm("a-team", "cm-6"), None).unwrap();
+    store.create(&cm("a-team", "cm-9"), config_map("a-team", "cm-9", "x")).unwrap();
     let rest = store.list("configmaps", Some("a-team"), Some(&token), None).unwrap();
-    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-5".into()), ("a-team".into(), "cm-7".into())]);
-    assert_eq!(rest.resource_version, 26);
+    assert_eq!(names(&rest.items), a_team[5..]);
+    assert_eq!(rest.resource_version, 25);
+    // The inconsistent continue token reads the current state from the same key, and carries its resourceVersion.
+    let latest = knet_store::inconsistent_continue(&token).unwrap();
+    let rest = store.list("configmaps", Some("a-team"), Some(&latest), Some(1)).unwrap();
+    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-5".into())]);
+    assert_eq!(rest.resource_version, 27);
+    let rest = store.list("configmaps", Some("a-team"), rest.continue_token.as_deref(), None).unwrap();
+    assert_eq!(names(&rest.items), vec![("a-team".into(), "cm-7".into()), ("a-team".into(), "cm-9".into())]);
+    assert_eq!(rest.resource_version, 27);
 
     let all_namespaces_token = store.list("configmaps", None, None, Some(1)).unwrap().continue_token.unwrap();
     let err = store.list("configmaps", Some("b-team"), Some(&all_namespaces_token), None).unwrap_err();
@@ -249,7 +259,7 @@ fn events_since_replays_one_resource_in_order() {
 #[test]
 fn compaction_expires_old_resource_versions() {
     let dir = TempDir::new("compact");
-    let options = Options { history_window: 5, compact_every: 4 };
+    let options = Options { history_window: 5, compact_every: 4, ..Options::default() };
     let store = Store::open_with(&dir.db(), options.clone()).unwrap();
     for i in 1..=7 {
         store.create(&cm("a", &format!("cm-{i}")), json!({})).unwrap();
@@ -349,6 +359,8 @@ fn restart_preserves_every_object() {
     let raw = rusqlite::Connection::open(dir.db()).unwrap();
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
+    let auto_vacuum: i64 = raw.query_row("PRAGMA auto_vacuum", [], |row| row.get(0)).unwrap();
+    assert_eq!(auto_vacuum, 2, "a new file is incrementally vacuumable from its first table");
     drop(raw);
 
     let store = Store::open(&dir.db()).unwrap();
@@ -367,7 +379,7 @@ fn a_newer_schema_is_refused() {
     raw.execute("UPDATE schema_version SET version = 99", []).unwrap();
     drop(raw);
     let err = Store::open(&dir.db()).unwrap_err();
-    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 2, .. }), "{err:?}");
+    assert!(matches!(err, Error::SchemaTooNew { found: 99, supported: 3, .. }), "{err:?}");
 }
 
 /// Each history event carries the state its write replaced; a file of schema 1 (without it) is migrated, its old
@@ -385,9 +397,36 @@ fn history_keeps_the_replaced_state_and_schema_1_is_migrated() {
         let history = store.events_since("configmaps", None, 0).unwrap();
         assert_eq!(history[1].previous, updated.previous);
     }
+
+    // The same two writes in a file of schema 1, as knet wrote it then.
+    let dir = TempDir::new("schema-1");
     let raw = rusqlite::Connection::open(dir.db()).unwrap();
-    raw.execute_batch("ALTER TABLE events DROP COLUMN previous; UPDATE schema_version SET version = 1;").unwrap();
+    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
+    raw.execute_batch(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);
+         INSERT INTO schema_version (version) VALUES (1);
+         CREATE TABLE revision (rv INTEGER NOT NULL);
+         INSERT INTO revision (rv) VALUES (2);
+         CREATE TABLE objects (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+             rv INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (resource, namespace, name));
+         CREATE TABLE events (rv INTEGER PRIMARY KEY, kind INTEGER NOT NULL, resource TEXT NOT NULL,
+             namespace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
+         CREATE INDEX events_by_resource ON events (resource, rv);",
+    )
+    .unwrap();
+    let stamped = |data: &str, rv: u64| {
+        let mut object = config_map("default", "settings", data);
+        object["metadata"]["resourceVersion"] = json!(rv.to_string());
+        object.to_string()
+    };
+    raw.execute("INSERT INTO events VALUES (1, 1, 'configmaps', 'default', 'settings', ?1)", [stamped("one", 1)])
+        .unwrap();
+    raw.execute("INSERT INTO events VALUES (2, 2, 'configmaps', 'default', 'settings', ?1)", [stamped("two", 2)])
+        .unwrap();
+    raw.execute("INSERT INTO objects VALUES ('configmaps', 'default', 'settings', 2, ?1)", [stamped("two", 2)])
+        .unwrap();
     drop(raw);
+
     let store = Store::open(&dir.db()).unwrap();
     let deleted = store.delete(&key, None).unwrap();
     assert_eq!(deleted.previous.as_ref().map(|p| p["data"]["key"].clone()), Some(json!("two")));
@@ -399,4 +438,8 @@ fn history_keeps_the_replaced_state_and_schema_1_is_migrated() {
         "unknown before the migration"
     );
     assert!(history[2].previous.is_some());
+    // A list at rv 1 would need the state rv 2 replaced, which schema 1 did not keep.
+    let err = store.list_at("configmaps", None, 1, None).unwrap_err();
+    assert!(matches!(err, Error::Expired { requested: 1, oldest: 2 }), "{err:?}");
+    assert_eq!(store.list_at("configmaps", None, 2, None).unwrap().items.len(), 1);
 }

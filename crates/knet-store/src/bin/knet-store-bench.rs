@@ -4,6 +4,11 @@
 //! Usage: `knet-store-bench [--dir DIR] [OBJECTS...]` (default 1000 and 10000 objects, in a fresh directory under the
 //! system temp dir, removed afterwards). `--dir` puts the files on another file system, since what a durable write
 //! costs is mostly the file system's fsync.
+//!
+//! `knet-store-bench [--dir DIR] churn [OBJECTS [KIB [UPDATES]]]` (default 300 objects of 1024 KiB, 5 updates each)
+//! measures the file instead: it creates the objects, updates each `UPDATES` times, deletes them all, and prints the
+//! size of the database file plus its `-wal` at the peak, after the churn (beside the history's bytes, all that is
+//! left to keep), and once the store is closed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -200,28 +205,115 @@ fn raw_read_all(path: &Path, n: usize) -> Result<Duration, Box<dyn std::error::E
     Ok(elapsed)
 }
 
+/// The size of the database file plus its `-wal`, in MiB.
+fn file_size(path: &Path) -> f64 {
+    let wal = path.with_extension("db-wal");
+    let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    (len(path) + len(&wal)) as f64 / (1024.0 * 1024.0)
+}
+
+/// The churn measurement: `n` objects of about `kib` KiB each, created, updated `updates` times each, deleted.
+fn churn(dir: &Path, n: usize, kib: usize, updates: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let path = dir.join("churn.db");
+    let store = Store::open(&path)?;
+    let object = |i: usize, generation: usize| {
+        let key = key(i);
+        let mut object = pod(key.namespace.as_deref().unwrap_or(""), &key.name, i);
+        // Different on every write, so that SQLite cannot share anything between versions.
+        let filler: String =
+            (0..kib * 1024).map(|j| char::from(b'a' + ((i + j * 7 + generation) % 26) as u8)).collect();
+        object["data"] = json!({"filler": filler, "generation": generation});
+        (key, object)
+    };
+    let start = Instant::now();
+    let mut peak = 0.0_f64;
+    for i in 0..n {
+        let (key, object) = object(i, 0);
+        store.create(&key, object)?;
+        peak = peak.max(file_size(&path));
+    }
+    for generation in 1..=updates {
+        for i in 0..n {
+            let (key, object) = object(i, generation);
+            store.update(&key, object, None)?;
+            peak = peak.max(file_size(&path));
+        }
+    }
+    for i in 0..n {
+        store.delete(&key(i), None)?;
+        peak = peak.max(file_size(&path));
+    }
+    let after = file_size(&path);
+    let elapsed = start.elapsed();
+    // What the store still holds: no objects, and the history, read in pages as a catching-up watcher would.
+    let mut from = match store.events_page(RESOURCE, None, 0, 1, 0) {
+        Err(knet_store::Error::Expired { oldest, .. }) => oldest,
+        _ => 0,
+    };
+    let mut history = 0;
+    loop {
+        let page = store.events_page(RESOURCE, None, from, 1_000, 8 * 1024 * 1024)?;
+        let Some(last) = page.last() else { break };
+        from = last.resource_version;
+        history += page.iter().map(|event| event.size).sum::<usize>();
+    }
+    drop(store);
+    let closed = file_size(&path);
+    println!(
+        "| {n} x {kib} KiB, {updates} updates, deleted | {} writes in {:.1} s | peak {peak:.1} MiB | after the churn \
+         {after:.1} MiB | history left {:.1} MiB | closed {closed:.1} MiB |",
+        n * (updates + 2),
+        elapsed.as_secs_f64(),
+        history as f64 / (1024.0 * 1024.0),
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let mut sizes = Vec::new();
+    let mut churn_mode = false;
     while let Some(arg) = args.next() {
         match (arg.as_str(), arg.parse::<usize>()) {
             ("--dir", _) => dir = args.next().map(PathBuf::from),
+            ("churn", _) => churn_mode = true,
             (_, Ok(n)) if n > 0 => sizes.push(n),
             _ => {
-                eprintln!("usage: knet-store-bench [--dir DIR] [OBJECTS...]");
+                eprintln!(
+                    "usage: knet-store-bench [--dir DIR] [OBJECTS...]\n       \
+                     knet-store-bench [--dir DIR] churn [OBJECTS [KIB [UPDATES]]]"
+                );
                 return ExitCode::from(2);
             }
         }
-    }
-    if sizes.is_empty() {
-        sizes = vec![1_000, 10_000];
     }
     let base = dir.unwrap_or_else(std::env::temp_dir);
     let dir = base.join(format!("knet-store-bench-{}", std::process::id()));
     if let Err(error) = std::fs::create_dir_all(&dir) {
         eprintln!("knet-store-bench: cannot create {}: {error}", dir.display());
         return ExitCode::FAILURE;
+    }
+    if churn_mode {
+        let arg = |i: usize, default: usize| sizes.get(i).copied().unwrap_or(default);
+        let result = churn(&dir, arg(0, 300), arg(1, 1024), arg(2, 5));
+        let _ = std::fs::remove_dir_all(&dir);
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let mut message = error.to_string();
+                let mut source = error.source();
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                eprintln!("knet-store-bench: churn: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if sizes.is_empty() {
+        sizes = vec![1_000, 10_000];
     }
     println!(
         "| objects | store create (durable, 1 tx each) | raw insert, 1 tx each | raw insert, 1 tx for all | store get p50 \
