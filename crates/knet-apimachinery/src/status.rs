@@ -68,6 +68,8 @@ pub enum Reason {
     UnsupportedMediaType,
     /// 500: the server failed.
     InternalError,
+    /// 504: the request could not be served in time (a resourceVersion not reached yet).
+    Timeout,
     /// 503: the service cannot answer now.
     ServiceUnavailable,
 }
@@ -89,6 +91,7 @@ impl Reason {
             Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
             Reason::UnsupportedMediaType => "UnsupportedMediaType",
             Reason::InternalError => "InternalError",
+            Reason::Timeout => "Timeout",
             Reason::ServiceUnavailable => "ServiceUnavailable",
         }
     }
@@ -145,6 +148,8 @@ pub struct Status {
     pub details: Option<Box<StatusDetails>>,
     /// The `code` field. `None` only for a delete's success, which kube-apiserver sends without one (HTTP 200).
     pub code: Option<u16>,
+    /// `metadata.continue`: the token a 410 for an expired `continue` offers to go on with an inconsistent list.
+    pub continue_token: Option<String>,
 }
 
 /// The wire form, in kube-apiserver's field order.
@@ -153,7 +158,7 @@ pub struct Status {
 struct Wire<'a> {
     kind: &'static str,
     api_version: &'static str,
-    metadata: Empty,
+    metadata: ListMeta<'a>,
     status: Outcome,
     #[serde(skip_serializing_if = "str::is_empty")]
     message: &'a str,
@@ -165,8 +170,12 @@ struct Wire<'a> {
     code: Option<u16>,
 }
 
+/// A Status's `metadata`: empty but for the `continue` of an expired list.
 #[derive(Serialize)]
-struct Empty {}
+struct ListMeta<'a> {
+    #[serde(rename = "continue", skip_serializing_if = "Option::is_none")]
+    continue_token: Option<&'a str>,
+}
 
 impl Status {
     /// The HTTP status to answer with.
@@ -189,7 +198,7 @@ impl Status {
         Wire {
             kind: "Status",
             api_version: "v1",
-            metadata: Empty {},
+            metadata: ListMeta { continue_token: self.continue_token.as_deref() },
             status: self.status,
             message: &self.message,
             reason: self.reason,
@@ -200,7 +209,14 @@ impl Status {
 
     fn failure(code: u16, reason: Reason, message: String, details: Option<StatusDetails>) -> Status {
         let details = details.map(Box::new);
-        Status { status: Outcome::Failure, message, reason: Some(reason), details, code: Some(code) }
+        Status {
+            status: Outcome::Failure,
+            message,
+            reason: Some(reason),
+            details,
+            code: Some(code),
+            continue_token: None,
+        }
     }
 }
 
@@ -359,6 +375,21 @@ pub fn request_entity_too_large(limit: u64) -> Status {
     Status::failure(413, Reason::RequestEntityTooLarge, message, None)
 }
 
+/// 414 for a request whose URL is over the limit. kube-apiserver has no `Status` for it (Go's server answers a head
+/// over 1 MiB with a bare 431), so the reason is left empty (`StatusReasonUnknown`) and the message says what to do.
+pub fn uri_too_long(length: usize, limit: usize) -> Status {
+    let message = format!(
+        "Request-URI Too Long: the URL is {length} bytes, the limit is {limit}: select fewer objects per request"
+    );
+    Status { status: Outcome::Failure, message, reason: None, details: None, code: Some(414), continue_token: None }
+}
+
+/// 431 for a request whose headers are over the limit (reason empty, as for [`uri_too_long`]).
+pub fn header_fields_too_large(length: usize, limit: usize) -> Status {
+    let message = format!("Request Header Fields Too Large: the headers take {length} bytes, the limit is {limit}");
+    Status { status: Outcome::Failure, message, reason: None, details: None, code: Some(431), continue_token: None }
+}
+
 /// 415 `NewUnsupportedMediaTypeError`: `the body of the request was in an unknown format - accepted media types
 /// include: ...`. `accepted` is [`PATCH_MEDIA_TYPES`] for a PATCH, [`BODY_MEDIA_TYPES`] for a POST or PUT.
 pub fn unsupported_media_type(accepted: &[&str]) -> Status {
@@ -373,6 +404,46 @@ pub fn unsupported_media_type(accepted: &[&str]) -> Status {
 /// `too old resource version: 5 (10)`.
 pub fn gone_expired(requested: u64, oldest: u64) -> Status {
     expired(format!("too old resource version: {requested} ({oldest})"))
+}
+
+/// 410 for a list at an exact resourceVersion the history no longer holds (etcd3 storage's `expired`).
+pub fn list_expired() -> Status {
+    expired("The resourceVersion for the provided list is too old.")
+}
+
+/// 410 for a `continue` token whose resourceVersion the history no longer holds, with the token that goes on from the
+/// same place at the latest state (`inconsistentContinue` of kube-apiserver's etcd3 storage), when there is one.
+pub fn continue_expired(inconsistent: Option<String>) -> Status {
+    let mut message = "The provided continue parameter is too old to display a consistent list result. You can start \
+                       a new list without the continue parameter"
+        .to_owned();
+    if inconsistent.is_some() {
+        message.push_str(
+            ", or use the continue token in this response to retrieve the remainder of the results. Continuing with \
+             the provided token results in an inconsistent list - objects that were created, modified, or deleted \
+             between the time the first chunk was returned and now may show up in the list",
+        );
+    }
+    message.push('.');
+    let mut status = expired(message);
+    status.continue_token = inconsistent;
+    status
+}
+
+/// 504 `NewTooLargeResourceVersionError`: a read asked for a resourceVersion the server has not reached, and it did
+/// not come while the server waited: `Timeout: Too large resource version: 9000, current: 512`, to retry in a second.
+pub fn too_large_resource_version(requested: u64, current: u64) -> Status {
+    let details = StatusDetails {
+        causes: vec![StatusCause {
+            reason: "ResourceVersionTooLarge".to_owned(),
+            message: "Too large resource version".to_owned(),
+            field: String::new(),
+        }],
+        retry_after_seconds: 1,
+        ..StatusDetails::default()
+    };
+    let message = format!("Timeout: Too large resource version: {requested}, current: {current}");
+    Status::failure(504, Reason::Timeout, message, Some(details))
 }
 
 /// 410 `NewResourceExpired` with any message (an expired `continue` token, for example).
@@ -464,6 +535,7 @@ pub fn success(resource: &ResourceType, name: &str, uid: &str) -> Status {
         reason: None,
         details: Some(Box::new(details)),
         code: None,
+        continue_token: None,
     }
 }
 

@@ -52,6 +52,9 @@ impl App {
         B: Body<Data = Bytes> + Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        if let Err(status) = check_head(&request) {
+            return body::status(&status);
+        }
         let route = routes::parse(request.uri().path());
         if !self.authenticated(&request, &route) {
             let mut response = body::status(&status::unauthorized());
@@ -80,9 +83,11 @@ impl App {
         if api_request.method == hyper::Method::GET
             && api_request.path.name.is_some()
             && api_request.path.subresource.is_none()
+            && api_request.query.get("resourceVersion").is_none_or(|rv| rv.is_empty() || rv == "0")
         {
             // A GET of one object is one indexed read of a few KiB without an fsync (tens of microseconds): it is
-            // answered on this thread, as the hand-off to the blocking pool and back costs more than the read.
+            // answered on this thread, as the hand-off to the blocking pool and back costs more than the read. (One
+            // that asks for a resourceVersion may wait for it, so it goes to the pool.)
             return into_response(resource::handle(&state, &api_request));
         }
         match tokio::task::spawn_blocking(move || resource::handle(&state, &api_request)).await {
@@ -105,6 +110,25 @@ impl App {
             None => public,
         }
     }
+}
+
+/// The longest URL (path and query) the API serves. A list's label selector with hundreds of values fits easily.
+const MAX_URL_BYTES: usize = 128 * 1024;
+/// The most the headers of a request may take, names and values.
+const MAX_HEADER_BYTES: usize = 128 * 1024;
+
+/// Refuses a request whose URL or headers are over the limits with a `Status`, before anything else is read, so a
+/// client sending a huge head learns why (hyper itself only refuses heads over 1 MiB, and without a body).
+fn check_head<B>(request: &Request<B>) -> Result<(), status::Status> {
+    let url = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if url > MAX_URL_BYTES {
+        return Err(status::uri_too_long(url, MAX_URL_BYTES));
+    }
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if headers > MAX_HEADER_BYTES {
+        return Err(status::header_fields_too_large(headers, MAX_HEADER_BYTES));
+    }
+    Ok(())
 }
 
 /// Compares secrets without an early exit, so the time taken does not tell how much of a guess was right.

@@ -14,7 +14,7 @@
 //!
 //! Module map: `state_dir` and `credentials` (the directory and its files), `server` (listening, signals),
 //! `app` (authentication and dispatch), `routes` (URL paths), `meta` (version, health, discovery, OpenAPI),
-//! `resource` (the verbs), `watch` (event streams), `objects` (admission), `alloc` (Service addresses),
+//! `resource` (the verbs), `watch` (event streams), `recent` (the bounded window of recent events they read), `objects` (admission), `alloc` (Service addresses),
 //! `system` (objects at start), `namespaces` (namespace deletion), `identity` (who the client is: the review
 //! resources and impersonation), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
 
@@ -27,6 +27,7 @@ mod identity;
 mod meta;
 mod namespaces;
 mod objects;
+mod recent;
 mod resource;
 mod routes;
 mod server;
@@ -43,7 +44,7 @@ pub use app::{App, app};
 pub use body::{HttpResponse, ResponseBody};
 pub use error::{Error, Result};
 pub use server::{Server, run, stop_signal};
-pub use state::State;
+pub use state::{State, Timing};
 pub use state_dir::StateDir;
 pub use system::{NODE_NAME, ensure as ensure_system_objects};
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use knet_store::Store;
@@ -26,6 +26,14 @@ use crate::{Config, system};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long open requests get to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an HTTP/1.1 client has to send a request's head once it starts one (slow-loris clients are cut off).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most a request's head (request line and headers) may take before hyper itself refuses it, as Go's
+/// `DefaultMaxHeaderBytes`. Heads over the API's own limits but under this one get a `Status` (`app::check_head`).
+const MAX_HEAD_BYTES: usize = 1024 * 1024;
+/// The most connections served at once; more are closed as they come, so a flood of connections cannot take the
+/// server's memory or file descriptors. Far above what kubectl, the controllers and the benchmarks open.
+const MAX_CONNECTIONS: usize = 4096;
 
 /// A running API server.
 #[derive(Debug)]
@@ -85,7 +93,15 @@ impl Server {
 
 async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .http2()
+        .max_header_list_size(u32::try_from(MAX_HEAD_BYTES).unwrap_or(u32::MAX));
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let service = app(state);
     loop {
         tokio::select! {
@@ -95,9 +111,14 @@ async fn accept_loop(listener: TcpListener, tls: TlsAcceptor, state: Arc<State>,
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+                    // Over the limit: closed at once, before any TLS work.
+                    continue;
+                };
                 let _ = tcp.set_nodelay(true);
                 let (tls, service, builder, watcher) = (tls.clone(), service.clone(), builder.clone(), graceful.watcher());
                 tokio::spawn(async move {
+                    let _permit = permit;
                     let handshake = async {
                         let mut tcp = tcp;
                         if answer_plain_http(&mut tcp).await {

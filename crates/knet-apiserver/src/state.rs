@@ -1,9 +1,9 @@
-//! The server's shared state: the store, the broadcast of committed events that feeds every watch, the admin token,
-//! the Service allocator, and the shutdown signal. One `Arc<State>` is shared by every connection.
+//! The server's shared state: the store, the window of recent events that feeds every watch, the admin token, the
+//! Service allocator, and the shutdown signal. One `Arc<State>` is shared by every connection.
 //!
 //! ```text
-//!  [handler] --write--> [Store] --commit hook (writer lock held, resourceVersion order)--> broadcast<Arc<Event>>
-//!                                                                                            |--> [watch] ...
+//!  [handler] --write--> [Store] --commit hook (writer lock held, resourceVersion order)--> RecentEvents (bounded)
+//!                                                                                            |<--after(rv)-- [watch] ...
 //! ```
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,28 +11,45 @@ use std::time::Duration;
 
 use knet_apimachinery::resources::{RESOURCES, ResourceType};
 use knet_store::{Event, ObjectKey, Store};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use crate::alloc::{Allocator, Ranges};
+use crate::recent::{RecentEvents, WindowLimits};
 use crate::util;
-
-/// How many events the broadcast buffers for a slow watcher before it must catch up from the store's history.
-const BROADCAST_CAPACITY: usize = 4096;
 
 /// Everything a request handler needs.
 pub struct State {
     pub(crate) store: Store,
-    pub(crate) events: broadcast::Sender<Arc<Event>>,
+    pub(crate) recent: Arc<RecentEvents>,
     pub(crate) token: String,
     allocator: Mutex<Allocator>,
     shutdown: watch::Sender<bool>,
-    /// How often an idle watch that asked for bookmarks gets one.
-    pub(crate) bookmark_interval: Duration,
-    /// How long a watch without `timeoutSeconds` lasts.
-    pub(crate) default_watch_timeout: Duration,
+    pub(crate) timing: Timing,
     /// The JSON of the last object a watch sent as plain JSON, by resourceVersion: every watcher of that event
     /// sends the same bytes, so the first one renders them for all.
     pub(crate) last_rendered: Mutex<Option<(u64, hyper::body::Bytes)>>,
+}
+
+/// The server's waits and intervals. [`Timing::default`] is kube-apiserver's; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// How often an idle watch that asked for bookmarks gets one.
+    pub bookmark_interval: Duration,
+    /// How long a watch without `timeoutSeconds` lasts.
+    pub default_watch_timeout: Duration,
+    /// How long a read waits for a resourceVersion the store has not reached before it answers 504 "Too large
+    /// resource version" (kube-apiserver's watch cache waits 3 s for its freshness).
+    pub freshness_wait: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            bookmark_interval: Duration::from_secs(60),
+            default_watch_timeout: Duration::from_secs(30 * 60),
+            freshness_wait: Duration::from_secs(3),
+        }
+    }
 }
 
 impl std::fmt::Debug for State {
@@ -45,12 +62,14 @@ impl State {
     /// The state over `store`, accepting `token`: installs the store's commit hook and rebuilds the Service
     /// allocator from the stored Services.
     pub fn new(store: Store, token: String) -> Result<Arc<State>, knet_store::Error> {
-        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let sender = events.clone();
-        store.set_commit_hook(Some(Box::new(move |event: &Event| {
-            // No receiver is not an error: nobody watches.
-            let _ = sender.send(Arc::new(event.clone()));
-        })));
+        State::with_timing(store, token, Timing::default())
+    }
+
+    /// [`State::new`] with other waits and intervals.
+    pub fn with_timing(store: Store, token: String, timing: Timing) -> Result<Arc<State>, knet_store::Error> {
+        let recent = Arc::new(RecentEvents::new(WindowLimits::default(), store.current_revision()));
+        let window = Arc::clone(&recent);
+        store.set_commit_hook(Some(Box::new(move |event: &Event| window.push(event.clone(), event.size))));
         let seed =
             util::random_bytes(8).map_or(0x9e37_79b9_7f4a_7c15, |b| u64::from_le_bytes(b.try_into().unwrap_or([7; 8])));
         let mut allocator = Allocator::new(Ranges::default(), seed);
@@ -69,12 +88,11 @@ impl State {
         let (shutdown, _) = watch::channel(false);
         Ok(Arc::new(State {
             store,
-            events,
+            recent,
             token,
             allocator: Mutex::new(allocator),
             shutdown,
-            bookmark_interval: Duration::from_secs(60),
-            default_watch_timeout: Duration::from_secs(30 * 60),
+            timing,
             last_rendered: Mutex::new(None),
         }))
     }

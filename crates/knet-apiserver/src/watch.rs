@@ -7,21 +7,35 @@
 //! 2. **Start**: without a resourceVersion (or with "0", or `sendInitialEvents=true`) the current state is listed and
 //!    sent as ADDED events, and the stream continues after the list's resourceVersion. With resourceVersion N, the
 //!    store's history after N is replayed; a version older than the history answers an ERROR event with a 410
-//!    `Status` (kube-apiserver's watch cache does the same), and the client lists again.
-//! 3. **Stream** live events newer than the last one sent, filtered by resource, namespace and selectors. An
+//!    `Status` (kube-apiserver's watch cache does the same), and the client lists again. A version newer than the
+//!    store's is waited for a moment (`Timing::freshness_wait`), then answered with an ERROR event carrying
+//!    kube-apiserver's 504 "Too large resource version", so the client retries instead of hanging.
+//! 3. **Stream** live events newer than the last one sent, read from the window of recent events
+//!    (`recent::RecentEvents`) after this watch's cursor, filtered by resource, namespace and selectors. An
 //!    object that stops matching the selectors is sent as DELETED, one that starts matching as ADDED, judged as
 //!    kube-apiserver judges them, by the state each write replaced (the store keeps it in the history); an object
 //!    that matched neither before nor after is not sent at all. Only for history older than that (written by a
 //!    store without it) does the watch fall back on what it sent: a change that leaves the selectors from a state
-//!    it never saw is sent as DELETED, since the client may hold the object. A watcher
-//!    that fell behind the broadcast catches up from the store's history; an idle one gets a BOOKMARK every
+//!    it never saw is sent as DELETED, since the client may hold the object. A watch whose cursor fell out of the
+//!    window catches up from the store's history, a bounded page at a time; an idle one gets a BOOKMARK every
 //!    `bookmark_interval` when it asked with `allowWatchBookmarks`.
-//! 4. **End** at `timeoutSeconds`, when the client goes, or at shutdown.
+//!
+//!    What a watch sends waits in its own `body::ChunkQueue`, bounded in events and bytes. A client that leaves
+//!    the queue full for [`SLOW_CLIENT_PATIENCE`] is too slow: as kube-apiserver does with a watcher that cannot
+//!    keep up, the watch is closed (its stream aborted, its queue dropped) and the client watches again from the
+//!    last resourceVersion it saw, or lists again when that is gone from the history.
+//! 4. **End** at `timeoutSeconds`, when the client goes, at shutdown, or when the client is too slow.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::body::{self, ChunkQueue, HttpResponse, PushError};
+use crate::recent::Evicted;
+use crate::resource::read::Selectors;
+use crate::resource::{ApiRequest, Form, list_all, read, store_error, with_type};
+use crate::state::{State, store_resource};
+use crate::util;
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use knet_apimachinery::negotiate::{Representation, Target};
@@ -29,13 +43,18 @@ use knet_apimachinery::resources::ResourceType;
 use knet_apimachinery::status::{self, Status};
 use knet_store::{Event, EventKind, ObjectKey};
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
 
-use crate::body::{self, HttpResponse, ResponseBody};
-use crate::resource::read::Selectors;
-use crate::resource::{ApiRequest, Form, list_all, store_error, with_type};
-use crate::state::{State, store_resource};
-use crate::util;
+/// How many events a watch's output queue holds at most.
+const QUEUE_EVENTS: usize = 128;
+/// How many bytes a watch's output queue holds at most.
+const QUEUE_BYTES: usize = 8 * 1024 * 1024;
+/// How long a watch waits for room in its queue before it judges the client too slow and closes.
+pub const SLOW_CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+/// How many events a watch takes from the window at a time.
+const WINDOW_BATCH: usize = 64;
+/// How many events, and bytes of them, a watch reads from the store's history at a time when it catches up.
+const CATCH_UP_EVENTS: usize = 256;
+const CATCH_UP_BYTES: usize = 4 * 1024 * 1024;
 
 /// Whether a GET of a collection is a watch.
 pub fn is_watch(request: &ApiRequest) -> bool {
@@ -46,14 +65,12 @@ pub fn is_watch(request: &ApiRequest) -> bool {
 struct Start {
     /// The events to send first.
     events: Vec<(EventKind, Value)>,
-    /// The history to replay after them, judged against the selectors as live events are.
-    replay: Vec<Event>,
     /// The resourceVersion after which live events are sent.
     after: u64,
     /// The keys visible to the watcher, when the start listed them.
     visible: Option<HashSet<ObjectKey>>,
-    /// A 410 to send instead of any event.
-    expired: Option<Status>,
+    /// An error (410 expired, 504 too large) to send instead of any event.
+    error: Option<Status>,
 }
 
 /// Serves a watch.
@@ -78,10 +95,13 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
         Some(text) => Duration::from_secs(
             text.parse::<u64>().map_err(|_| status::bad_request(format!("timeoutSeconds: invalid value {text:?}")))?,
         ),
-        None => state.default_watch_timeout,
+        None => state.timing.default_watch_timeout,
     };
     let requested = request.query.get("resourceVersion").unwrap_or("").to_owned();
-    let receiver = state.events.subscribe();
+    check_options(request)?;
+    if let Ok(wanted) = requested.parse::<u64>() {
+        wait_for_revision(state, wanted).await;
+    }
 
     let mut start = {
         let state = Arc::clone(state);
@@ -94,7 +114,7 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
         .map_err(|e| status::internal_error(&format!("watch start: {e}")))??
     };
 
-    let (sender, chunks) = mpsc::channel::<Bytes>(64);
+    let (queue, body) = ChunkQueue::new(QUEUE_EVENTS, QUEUE_BYTES);
     let watcher = Watcher {
         state: Arc::clone(state),
         resource,
@@ -102,13 +122,13 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
         selectors,
         form,
         bookmarks,
-        sender,
+        queue,
         last_sent: start.after,
         listed: start.visible.is_some(),
         visible: start.visible.take().unwrap_or_default().into_iter().map(|key| (key, true)).collect(),
     };
-    tokio::spawn(watcher.run(start, receiver, timeout, bookmarks && initial_events_end));
-    let mut response = hyper::Response::new(ResponseBody::Stream(chunks));
+    tokio::spawn(watcher.run(start, timeout, bookmarks && initial_events_end));
+    let mut response = hyper::Response::new(body);
     let content_type = match form.representation {
         Representation::Table { .. } | Representation::PartialObjectMetadata { .. } => {
             form.representation.content_type()
@@ -124,6 +144,53 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
     Ok(response)
 }
 
+/// `validateWatchOptions`: `resourceVersionMatch` only with `sendInitialEvents`, and only `NotOlderThan`.
+fn check_options(request: &ApiRequest) -> Result<(), Status> {
+    let matching = request.query.get("resourceVersionMatch").unwrap_or("");
+    let initial_events = request.query.get("sendInitialEvents").is_some();
+    let mut errors = Vec::new();
+    if initial_events && matching != "NotOlderThan" {
+        errors.push(read::forbidden(
+            "resourceVersionMatch",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ));
+    }
+    if !matching.is_empty() {
+        if !initial_events {
+            errors.push(read::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ));
+        }
+        if matching != "NotOlderThan" {
+            errors.push(knet_object::FieldError {
+                kind: knet_object::FieldErrorKind::NotSupported,
+                field: "resourceVersionMatch".to_owned(),
+                value: Some(format!("{matching:?}")),
+                detail: r#"supported values: "NotOlderThan""#.to_owned(),
+            });
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(status::invalid("ListOptions", "meta.k8s.io", "", &errors)),
+    }
+}
+
+/// Waits, up to `Timing::freshness_wait`, for the store to reach `wanted` (a watch from a resourceVersion a write being
+/// committed has just handed out, or one that will never come).
+async fn wait_for_revision(state: &State, wanted: u64) {
+    let mut newest = state.recent.subscribe();
+    let reached = async {
+        while state.store.current_revision() < wanted {
+            if newest.changed().await.is_err() {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(state.timing.freshness_wait, reached).await;
+}
+
 fn start(
     state: &State,
     resource: &'static ResourceType,
@@ -137,20 +204,20 @@ fn start(
         let store_resource = store_resource(resource);
         let visible = items.iter().map(|item| object_key(&store_resource, item)).collect();
         let events = items.into_iter().map(|item| (EventKind::Added, item)).collect();
-        return Ok(Start { events, replay: Vec::new(), after, visible: Some(visible), expired: None });
+        return Ok(Start { events, after, visible: Some(visible), error: None });
     }
     let after: u64 = requested.parse().map_err(|_| {
         status::bad_request(format!("resourceVersion: Invalid value: {requested:?}: must be an integer"))
     })?;
-    match state.store.events_since(&store_resource(resource), namespace, after) {
-        Ok(replay) => Ok(Start { events: Vec::new(), replay, after, visible: None, expired: None }),
-        Err(knet_store::Error::Expired { requested, oldest }) => Ok(Start {
-            events: Vec::new(),
-            replay: Vec::new(),
-            after,
-            visible: None,
-            expired: Some(status::gone_expired(requested, oldest)),
-        }),
+    let failed = |error| Start { events: Vec::new(), after, visible: None, error: Some(error) };
+    let current = state.store.current_revision();
+    if after > current {
+        return Ok(failed(status::too_large_resource_version(after, current)));
+    }
+    // The replay is read by the stream, a bounded page at a time, like any catch-up.
+    match state.store.events_page(&store_resource(resource), namespace, after, 1, 0) {
+        Ok(_) => Ok(Start { events: Vec::new(), after, visible: None, error: None }),
+        Err(knet_store::Error::Expired { requested, oldest }) => Ok(failed(status::gone_expired(requested, oldest))),
         Err(error) => Err(store_error(resource, "", error)),
     }
 }
@@ -169,7 +236,7 @@ struct Watcher {
     selectors: Selectors,
     form: Form,
     bookmarks: bool,
-    sender: mpsc::Sender<Bytes>,
+    queue: Arc<ChunkQueue>,
     /// The newest resourceVersion this watcher has seen (sent or skipped): everything up to it is accounted for.
     last_sent: u64,
     /// Whether the client holds each object (it matched the selectors when last sent), for the objects known.
@@ -178,93 +245,112 @@ struct Watcher {
     listed: bool,
 }
 
-/// Why a watch ends.
+/// Why a watch ends early.
 enum End {
-    /// The client went away, the timeout passed, or the server shuts down.
+    /// The client went away, or the stream cannot go on (its history expired, the store failed).
     Done,
+    /// The client left the queue full for too long.
+    TooSlow,
 }
 
 impl Watcher {
-    async fn run(
-        mut self,
-        start: Start,
-        mut receiver: broadcast::Receiver<Arc<Event>>,
-        timeout: Duration,
-        initial_events_end: bool,
-    ) {
-        if let Some(expired) = start.expired {
-            let _ = self.send_line("ERROR", expired.to_json()).await;
-            return;
+    async fn run(mut self, start: Start, timeout: Duration, initial_events_end: bool) {
+        match self.stream(start, timeout, initial_events_end).await {
+            Err(End::TooSlow) => self.queue.abort(),
+            Ok(()) | Err(End::Done) => self.queue.finish(),
+        }
+    }
+
+    /// Sends the start, then live events until the timeout or the shutdown (`Ok`), or an early end.
+    async fn stream(&mut self, start: Start, timeout: Duration, initial_events_end: bool) -> Result<(), End> {
+        if let Some(error) = start.error {
+            return self.send_line("ERROR", error.to_json()).await;
         }
         for (kind, object) in start.events {
-            if self.send_object(kind, object).await.is_err() {
-                return;
-            }
+            self.send_object(kind, object).await?;
         }
-        for event in start.replay {
-            if self.on_committed(&event).await.is_err() {
-                return;
-            }
-        }
-        if initial_events_end && self.send_bookmark(true).await.is_err() {
-            return;
+        // The history after a requested resourceVersion comes next, from the window or the store, as live events.
+        self.send_recent().await?;
+        if initial_events_end {
+            self.send_bookmark(true).await?;
         }
         let mut shutdown = self.state.shutdown_signal();
         // `changed` only sees a shutdown that begins after this point: a watch that starts once it has begun (a
         // client re-watching at once) ends here, or the server's drain would wait for it until its timeout.
         if *shutdown.borrow() {
-            return;
+            return Ok(());
         }
+        let mut newest = self.state.recent.subscribe();
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
-        let mut ticker = tokio::time::interval(self.state.bookmark_interval);
+        let mut ticker = tokio::time::interval(self.state.timing.bookmark_interval);
         ticker.tick().await;
         loop {
-            let step = tokio::select! {
-                received = receiver.recv() => self.on_event(received).await,
-                _ = ticker.tick(), if self.bookmarks => self.send_bookmark(false).await,
-                () = &mut deadline => Err(End::Done),
-                _ = shutdown.changed() => Err(End::Done),
-                () = self.sender.closed() => Err(End::Done),
-            };
-            if step.is_err() {
-                return;
+            // Seen before reading, so an event committed while this watch sends wakes it again.
+            newest.borrow_and_update();
+            self.send_recent().await?;
+            let queue = Arc::clone(&self.queue);
+            tokio::select! {
+                changed = newest.changed() => changed.map_err(|_| End::Done)?,
+                _ = ticker.tick(), if self.bookmarks => self.send_bookmark(false).await?,
+                () = &mut deadline => return Ok(()),
+                _ = shutdown.changed() => return Ok(()),
+                () = queue.closed() => return Err(End::Done),
             }
         }
     }
 
-    async fn on_event(&mut self, received: Result<Arc<Event>, broadcast::error::RecvError>) -> Result<(), End> {
-        match received {
-            Ok(event) => self.on_committed(&event).await,
-            Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
-            Err(broadcast::error::RecvError::Closed) => Err(End::Done),
-        }
-    }
-
-    /// Replays the store's history after the last event seen, when the broadcast dropped events for this watcher.
-    async fn catch_up(&mut self) -> Result<(), End> {
-        let state = Arc::clone(&self.state);
-        let resource = store_resource(self.resource);
-        let namespace = self.namespace.clone();
-        let after = self.last_sent;
-        let events =
-            tokio::task::spawn_blocking(move || state.store.events_since(&resource, namespace.as_deref(), after))
-                .await
-                .map_err(|_| End::Done)?;
-        match events {
-            Ok(events) => {
-                for event in events {
-                    self.on_committed(&event).await?;
+    /// Sends every event committed after the cursor: from the window, or from the store's history for what the window
+    /// no longer holds.
+    async fn send_recent(&mut self) -> Result<(), End> {
+        loop {
+            match self.state.recent.after(self.last_sent, WINDOW_BATCH) {
+                Ok(batch) if batch.is_empty() => return Ok(()),
+                Ok(batch) => {
+                    for event in batch {
+                        self.on_committed(&event).await?;
+                    }
                 }
-                Ok(())
+                Err(Evicted) => self.catch_up().await?,
             }
-            Err(knet_store::Error::Expired { requested, oldest }) => {
-                let _ = self.send_line("ERROR", status::gone_expired(requested, oldest).to_json()).await;
-                Err(End::Done)
+        }
+    }
+
+    /// Replays the store's history after the last event seen, when the window no longer holds it, a bounded page at a
+    /// time, until the window holds what follows.
+    async fn catch_up(&mut self) -> Result<(), End> {
+        let resource = store_resource(self.resource);
+        loop {
+            // Read before the page: the page holds every event of this resource up to at least this revision.
+            let read_from = self.state.store.current_revision();
+            let (state, resource, namespace, after) =
+                (Arc::clone(&self.state), resource.clone(), self.namespace.clone(), self.last_sent);
+            let page = tokio::task::spawn_blocking(move || {
+                state.store.events_page(&resource, namespace.as_deref(), after, CATCH_UP_EVENTS, CATCH_UP_BYTES)
+            })
+            .await
+            .map_err(|_| End::Done)?;
+            let events = match page {
+                Ok(events) => events,
+                Err(knet_store::Error::Expired { requested, oldest }) => {
+                    let _ = self.send_line("ERROR", status::gone_expired(requested, oldest).to_json()).await;
+                    return Err(End::Done);
+                }
+                Err(error) => {
+                    let _ = self.send_line("ERROR", status::internal_error(&error.to_string()).to_json()).await;
+                    return Err(End::Done);
+                }
+            };
+            if events.is_empty() {
+                // Nothing of this resource up to `read_from`: the other resources' events before it need no reading.
+                self.last_sent = self.last_sent.max(read_from);
+                return Ok(());
             }
-            Err(error) => {
-                let _ = self.send_line("ERROR", status::internal_error(&error.to_string()).to_json()).await;
-                Err(End::Done)
+            for event in &events {
+                self.on_committed(event).await?;
+            }
+            if self.state.recent.after(self.last_sent, 0).is_ok() {
+                return Ok(());
             }
         }
     }
@@ -335,7 +421,7 @@ impl Watcher {
         line.extend_from_slice(br#"","object":"#);
         line.extend_from_slice(&rendered);
         line.extend_from_slice(b"}\n");
-        self.sender.send(Bytes::from(line)).await.map_err(|_| End::Done)
+        self.push(Bytes::from(line)).await
     }
 
     async fn send_bookmark(&mut self, initial_events_end: bool) -> Result<(), End> {
@@ -354,6 +440,13 @@ impl Watcher {
     async fn send_line(&self, kind: &str, object: Value) -> Result<(), End> {
         let mut line = serde_json::to_vec(&json!({ "type": kind, "object": object })).unwrap_or_default();
         line.push(b'\n');
-        self.sender.send(Bytes::from(line)).await.map_err(|_| End::Done)
+        self.push(Bytes::from(line)).await
+    }
+
+    async fn push(&self, line: Bytes) -> Result<(), End> {
+        self.queue.push(line, SLOW_CLIENT_PATIENCE).await.map_err(|error| match error {
+            PushError::Closed => End::Done,
+            PushError::Full => End::TooSlow,
+        })
     }
 }

@@ -349,7 +349,7 @@ async fn next_line(body: &mut knet_apiserver::ResponseBody, buffer: &mut Vec<u8>
 
 #[tokio::test]
 async fn watches_stream_events_and_expired_versions_get_410() {
-    let f = fixture_with(Options { history_window: 5, compact_every: 1 });
+    let f = fixture_with(Options { history_window: 5, compact_every: 1, ..Options::default() });
     let list = f.get("/api/v1/namespaces/default/configmaps").await;
     let rv = list.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
     let response = f
