@@ -6,9 +6,6 @@
 //! the process's crash safety (a write is committed before it is answered), not a power cut's.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -19,7 +16,7 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 
 mod support;
 use serde_json::json;
-use support::{TempDir, client};
+use support::{ServerProcess, TempDir, client};
 
 /// How long starting the server, or any other wait, may take before the test fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(10);
@@ -27,62 +24,6 @@ const WAIT: Duration = Duration::from_secs(10);
 const WRITERS: usize = 4;
 /// How many acknowledged writes before the kill.
 const KILL_AFTER: usize = 60;
-
-/// The server as a child process; dropping it SIGKILLs and reaps the child if it still runs.
-struct ServerProcess {
-    child: Child,
-    kubeconfig: PathBuf,
-}
-
-impl ServerProcess {
-    /// Starts the binary on `dir` and waits for its ready line.
-    fn start(dir: &Path) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_knet-apiserver"))
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (lines, received) = std::sync::mpsc::channel();
-        // Reads stdout to its end, so the server never writes into a closed pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let mut server = ServerProcess { child, kubeconfig: PathBuf::new() };
-        let line = match received.recv_timeout(WAIT) {
-            Ok(line) => line,
-            Err(_) => {
-                let status = server.child.try_wait().ok().flatten();
-                panic!("no ready line within {WAIT:?} (the server exited: {status:?})");
-            }
-        };
-        // `knet API server ready at https://127.0.0.1:PORT (export KUBECONFIG=PATH)`
-        assert!(line.starts_with("knet API server ready at https://127.0.0.1:"), "the ready line: {line:?}");
-        let kubeconfig = line.split_once("KUBECONFIG=").and_then(|(_, rest)| rest.strip_suffix(')'));
-        server.kubeconfig =
-            PathBuf::from(kubeconfig.unwrap_or_else(|| panic!("the ready line names the kubeconfig: {line:?}")));
-        assert_eq!(server.kubeconfig, dir.join("kubeconfig"));
-        server
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix), then reaps the child.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.kill();
-        }
-    }
-}
 
 /// The payload of version `seq` of object `name`: a few KiB (several SQLite pages) that say whose they are, so a
 /// torn or mixed-up object cannot pass for a whole one.
