@@ -562,11 +562,13 @@ pub fn parse_quantity(text: &str) -> Result<(), &'static str> {
     if known { Ok(()) } else { Err(QUANTITY_SUFFIX) }
 }
 
+/// One element of Go's RFC 3339 layout, and how many bytes of the rest of the text it accepts, if any.
+type LayoutElement = (&'static str, fn(&str) -> Option<usize>);
+
 /// Go's `time.Parse(time.RFC3339, text)` error for text it refuses, naming the first layout element that failed.
 fn time_error(text: &str) -> String {
     const LAYOUT: &str = "2006-01-02T15:04:05Z07:00";
-    // (layout element, what it accepts at the start of the rest)
-    let elements: [(&str, fn(&str) -> Option<usize>); 12] = [
+    let elements: [LayoutElement; 12] = [
         ("2006", |r| fixed_digits(r, 4)),
         ("-", |r| r.starts_with('-').then_some(1)),
         ("01", |r| fixed_digits(r, 2)),
