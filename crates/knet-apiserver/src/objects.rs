@@ -4,7 +4,8 @@
 //! metadata set: `uid`, `creationTimestamp`, `generation`, the kind's initial status, `managedFields`.
 //!
 //! ```text
-//!  body --decode_body--> JSON --check_type--> --typed round trip--> unknown fields (Strict: 400, Warn: header)
+//!  body --decode_body--> JSON (+ duplicate keys) --check_type--> --typed round trip--> unknown fields
+//!       (duplicates and unknown fields: Strict 400, Warn header)
 //!       --defaults::apply--> --validate--> 422 | --for_create / for_update--> object to store
 //! ```
 
@@ -49,28 +50,79 @@ impl FieldValidation {
 
 /// Decodes a create or update body in the format its `Content-Type` names into a JSON object.
 pub fn decode_body(format: &BodyFormat, body: &[u8]) -> Result<Value, Status> {
-    let value = match format {
-        BodyFormat::Json => serde_json::from_slice::<Value>(body)
-            .map_err(|e| status::bad_request(format!("the request body is not valid JSON: {e}")))?,
+    decode_body_noting_duplicates(format, body).map(|(value, _)| value)
+}
+
+/// Duplicate keys of a request body, for `fieldValidation`. kube-apiserver reports them in three forms: by path
+/// from the root for a JSON create or update body (`duplicate field "spec.paused"`, among the unknown fields in
+/// document order), as go-yaml's list for a YAML body (`line 5: key "name" already set in map`, before the
+/// unknown fields), and by path for a patch body, before the unknown fields of the patched object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Duplicates {
+    form: DuplicateForm,
+    /// Paths (`Body`), go-yaml lines (`Yaml`) or whole messages (`Patch`).
+    found: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum DuplicateForm {
+    #[default]
+    Body,
+    Yaml,
+    Patch,
+}
+
+impl Duplicates {
+    /// The duplicate keys of a merge or strategic merge patch, by path (`spec.paused`).
+    pub fn of_patch(paths: Vec<String>) -> Duplicates {
+        let found = paths.into_iter().map(|p| format!("duplicate field {p:?}")).collect();
+        Duplicates { form: DuplicateForm::Patch, found }
+    }
+
+    /// The duplicate keys of a JSON patch's operations (`[1].path`); duplicates inside an operation's `value`
+    /// are not reported, as kube-apiserver's JSON patch library drops them.
+    pub fn of_json_patch(paths: Vec<String>) -> Duplicates {
+        let found = paths
+            .into_iter()
+            .filter(|p| p.starts_with('[') && p.matches('.').count() == 1 && !p.contains("]["))
+            .map(|p| format!("json patch duplicate field {p:?}"))
+            .collect();
+        Duplicates { form: DuplicateForm::Patch, found }
+    }
+}
+
+/// Decodes a body like [`decode_body`], noting its duplicate keys (protobuf has none).
+pub fn decode_body_noting_duplicates(format: &BodyFormat, body: &[u8]) -> Result<(Value, Duplicates), Status> {
+    let (value, duplicates) = match format {
+        BodyFormat::Json => {
+            let parsed = knet_object::strict::json(body)
+                .map_err(|e| status::bad_request(format!("the request body is not valid JSON: {e}")))?;
+            (parsed.value, Duplicates { form: DuplicateForm::Body, found: parsed.duplicates })
+        }
         BodyFormat::Yaml => {
             let text = std::str::from_utf8(body).map_err(|_| status::bad_request("the YAML body is not UTF-8"))?;
-            serde_yaml::from_str::<Value>(text)
-                .map_err(|e| status::bad_request(format!("the request body is not valid YAML: {e}")))?
+            let (value, duplicates) = knet_object::strict::yaml(text)
+                .map_err(|e| status::bad_request(format!("the request body is not valid YAML: {e}")))?;
+            let found = duplicates.iter().map(ToString::to_string).collect();
+            (value, Duplicates { form: DuplicateForm::Yaml, found })
         }
-        BodyFormat::Protobuf => protobuf::decode(body).map_err(|e| match e.status_code() {
-            415 => {
-                let mut status = status::unsupported_media_type(status::BODY_MEDIA_TYPES);
-                status.message = e.to_string();
-                status
-            }
-            _ => status::bad_request(e.to_string()),
-        })?,
+        BodyFormat::Protobuf => (
+            protobuf::decode(body).map_err(|e| match e.status_code() {
+                415 => {
+                    let mut status = status::unsupported_media_type(status::BODY_MEDIA_TYPES);
+                    status.message = e.to_string();
+                    status
+                }
+                _ => status::bad_request(e.to_string()),
+            })?,
+            Duplicates::default(),
+        ),
         _ => return Err(status::unsupported_media_type(status::BODY_MEDIA_TYPES)),
     };
     if !value.is_object() {
         return Err(status::bad_request("the request body must be a JSON object"));
     }
-    Ok(value)
+    Ok((value, duplicates))
 }
 
 /// Checks `apiVersion` and `kind` against the resource of the URL, filling them in when the body leaves them out.
@@ -111,9 +163,21 @@ pub struct Admitted {
     pub warnings: Vec<String>,
 }
 
-/// Decodes `value` into its typed form, applies `fieldValidation`, defaults and validates it. Kinds `knet-object`
-/// does not type (Node, ServiceAccount, Event) pass through unchanged.
+/// [`admit_with`] for a body without duplicate keys (the unit tests' entry point).
+#[cfg(test)]
 pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation) -> Result<Admitted, Status> {
+    admit_with(resource, value, validation, &Duplicates::default())
+}
+
+/// Decodes `value` into its typed form, applies `fieldValidation` to its unknown fields and to the `duplicates`
+/// its body had, defaults and validates it. Kinds `knet-object` does not type (Node, ServiceAccount, Event) pass
+/// through unchanged.
+pub fn admit_with(
+    resource: &ResourceType,
+    value: Value,
+    validation: FieldValidation,
+    duplicates: &Duplicates,
+) -> Result<Admitted, Status> {
     let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned();
     let cannot_handle = |detail: String| {
         status::bad_request(format!(
@@ -125,9 +189,9 @@ pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation)
     let text = value.to_string();
     let mut loaded = load_str("request", &text);
     if let Some(error) = loaded.errors.pop() {
+        // The message is Go's already (`json: cannot unmarshal ...`); kube-apiserver does not repeat the field.
         let detail = match error {
-            knet_object::LoadError::Decode { field, message, .. } if field.is_empty() => message,
-            knet_object::LoadError::Decode { field, message, .. } => format!("{field}: {message}"),
+            knet_object::LoadError::Decode { message, .. } => message,
             other => other.to_string(),
         };
         return Err(cannot_handle(detail));
@@ -136,24 +200,25 @@ pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation)
         return Err(cannot_handle("expected exactly one object".to_owned()));
     };
     let mut object = manifest.object;
+    let mut unknown = Vec::new();
     if let Object::Other(other) = &object {
         let errors = other_metadata_errors(&other.metadata);
         if !errors.is_empty() {
             return Err(status::invalid(resource.kind, resource.group, &name, &errors));
         }
-        return Ok(Admitted { object: value, warnings: Vec::new() });
+    } else {
+        let round_trip = to_value(&object);
+        unknown_fields(&value, &round_trip, "", &mut unknown);
     }
-    let round_trip = to_value(&object);
-    let mut unknown = Vec::new();
-    unknown_fields(&value, &round_trip, "", &mut unknown);
+    let (warnings, refusal) = strict_errors(&unknown, duplicates);
     let warnings = match validation {
-        FieldValidation::Strict if !unknown.is_empty() => {
-            let fields: Vec<String> = unknown.iter().map(|f| format!("unknown field {f:?}")).collect();
-            return Err(cannot_handle(format!("strict decoding error: {}", fields.join(", "))));
-        }
-        FieldValidation::Warn => unknown.iter().map(|f| format!("unknown field {f:?}")).collect(),
+        FieldValidation::Strict if !warnings.is_empty() => return Err(cannot_handle(refusal)),
+        FieldValidation::Warn => warnings,
         _ => Vec::new(),
     };
+    if let Object::Other(_) = &object {
+        return Ok(Admitted { object: value, warnings });
+    }
     defaults::apply(&mut object);
     let errors = validate(&object);
     if !errors.is_empty() {
@@ -164,6 +229,66 @@ pub fn admit(resource: &ResourceType, value: Value, validation: FieldValidation)
         merge_string_data(&mut object);
     }
     Ok(Admitted { object, warnings })
+}
+
+/// The strict decoding errors of a body, one warning each, and the whole `strict decoding error: ...` text that
+/// refuses it under `Strict`, in kube-apiserver's order (see [`Duplicates`]).
+fn strict_errors(unknown: &[String], duplicates: &Duplicates) -> (Vec<String>, String) {
+    let unknown_messages = unknown.iter().map(|f| format!("unknown field {f:?}"));
+    match duplicates.form {
+        DuplicateForm::Body => {
+            // A field both unknown and repeated is reported once, as unknown, as for kube's typed decoding.
+            let under_unknown = |path: &str| {
+                unknown.iter().any(|u| {
+                    path.strip_prefix(u.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+                })
+            };
+            let mut entries: Vec<(&str, String)> =
+                unknown.iter().map(|f| (f.as_str(), format!("unknown field {f:?}"))).collect();
+            entries.extend(
+                duplicates
+                    .found
+                    .iter()
+                    .filter(|p| !under_unknown(p))
+                    .map(|p| (p.as_str(), format!("duplicate field {p:?}"))),
+            );
+            // kube lists them in document order; knet's parsed body keeps keys sorted, which is the order of the
+            // bodies kubectl sends (it re-marshals from a map), so sorted paths stand for document order.
+            entries.sort_by(|a, b| path_order(a.0, b.0));
+            let messages: Vec<String> = entries.into_iter().map(|(_, m)| m).collect();
+            let refusal = format!("strict decoding error: {}", messages.join(", "));
+            (messages, refusal)
+        }
+        DuplicateForm::Yaml => {
+            let mut warnings = duplicates.found.clone();
+            let unknown: Vec<String> = unknown_messages.collect();
+            warnings.extend(unknown.iter().cloned());
+            let mut parts = Vec::new();
+            if !duplicates.found.is_empty() {
+                parts.push(format!("yaml: unmarshal errors:\n  {}", duplicates.found.join("\n  ")));
+            }
+            parts.extend(unknown);
+            (warnings, format!("strict decoding error: {}", parts.join(", ")))
+        }
+        DuplicateForm::Patch => {
+            let warnings: Vec<String> = duplicates.found.iter().cloned().chain(unknown_messages).collect();
+            let refusal = format!("strict decoding error: {}", warnings.join(", "));
+            (warnings, refusal)
+        }
+    }
+}
+
+/// Orders field paths as a walk of the object visits them: by key at each level, list indices by number.
+fn path_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn segments(path: &str) -> Vec<(&str, usize)> {
+        path.split(['.', '['])
+            .map(|s| match s.strip_suffix(']').and_then(|n| n.parse().ok()) {
+                Some(index) => ("", index),
+                None => (s, 0),
+            })
+            .collect()
+    }
+    segments(a).cmp(&segments(b))
 }
 
 /// The metadata checks every kind shares (`ValidateObjectMeta`: the name a DNS subdomain, labels and annotations

@@ -4,8 +4,10 @@
 //! This crate is pure: it takes text and returns values. It never opens files, reads the clock or touches the network.
 
 pub mod defaults;
+pub mod go_errors;
 pub mod load;
 pub mod object;
+pub mod strict;
 pub mod validate;
 
 pub use load::{LoadError, Loaded, Manifest, Origin, assign_namespace, load_str};

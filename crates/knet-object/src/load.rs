@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::go_errors::{self, Root, Step};
 use crate::object::{Kind, Object, OtherObject};
 
 /// Where an object was written: the source's name, the line its document starts on, and its index inside a list.
@@ -316,44 +317,68 @@ fn decode_object(mut value: Value, origin: Origin, implied: Option<(&str, &str)>
 
 type DecodeFailure = (String, String);
 
-fn typed<T: DeserializeOwned>(value: Value) -> Result<T, DecodeFailure> {
+/// Decodes `value` into `T`, a failure worded as kube-apiserver words it (see `go_errors`), at the field serde
+/// names (`spec.ports[0].port`).
+fn typed<T: DeserializeOwned>(root: Root, value: &Value) -> Result<T, DecodeFailure> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { String::new() } else { path };
-        (field, error.into_inner().to_string())
+        let steps: Vec<Step> = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+                serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+                _ => None,
+            })
+            .collect();
+        let message = go_errors::type_error(root, value, &steps, &error.into_inner().to_string());
+        (field, message)
     })
 }
 
-fn decode_known(kind: Kind, value: Value) -> Result<Object, DecodeFailure> {
+fn decode_known(kind: Kind, mut value: Value) -> Result<Object, DecodeFailure> {
+    // What Go checks and serde does not (base64 as Go reads it, quantities), before serde sees the value.
+    let root = Root::Kind(kind);
+    go_errors::normalise(root, &mut value)?;
+    let value = &value;
     Ok(match kind {
-        Kind::Namespace => Object::Namespace(typed(value)?),
-        Kind::Pod => Object::Pod(typed(value)?),
-        Kind::Deployment => Object::Deployment(typed(value)?),
-        Kind::ReplicaSet => Object::ReplicaSet(typed(value)?),
-        Kind::StatefulSet => Object::StatefulSet(typed(value)?),
-        Kind::DaemonSet => Object::DaemonSet(typed(value)?),
-        Kind::Job => Object::Job(typed(value)?),
-        Kind::CronJob => Object::CronJob(typed(value)?),
-        Kind::Service => Object::Service(typed(value)?),
-        Kind::Endpoints => Object::Endpoints(typed(value)?),
-        Kind::EndpointSlice => Object::EndpointSlice(typed(value)?),
-        Kind::Ingress => Object::Ingress(typed(value)?),
-        Kind::IngressClass => Object::IngressClass(typed(value)?),
-        Kind::NetworkPolicy => Object::NetworkPolicy(typed(value)?),
-        Kind::ConfigMap => Object::ConfigMap(typed(value)?),
-        Kind::Secret => Object::Secret(typed(value)?),
+        Kind::Namespace => Object::Namespace(typed(root, value)?),
+        Kind::Pod => Object::Pod(typed(root, value)?),
+        Kind::Deployment => Object::Deployment(typed(root, value)?),
+        Kind::ReplicaSet => Object::ReplicaSet(typed(root, value)?),
+        Kind::StatefulSet => Object::StatefulSet(typed(root, value)?),
+        Kind::DaemonSet => Object::DaemonSet(typed(root, value)?),
+        Kind::Job => Object::Job(typed(root, value)?),
+        Kind::CronJob => Object::CronJob(typed(root, value)?),
+        Kind::Service => Object::Service(typed(root, value)?),
+        Kind::Endpoints => Object::Endpoints(typed(root, value)?),
+        Kind::EndpointSlice => Object::EndpointSlice(typed(root, value)?),
+        Kind::Ingress => Object::Ingress(typed(root, value)?),
+        Kind::IngressClass => Object::IngressClass(typed(root, value)?),
+        Kind::NetworkPolicy => Object::NetworkPolicy(typed(root, value)?),
+        Kind::ConfigMap => Object::ConfigMap(typed(root, value)?),
+        Kind::Secret => Object::Secret(typed(root, value)?),
     })
 }
 
 fn decode_other(value: Value, api_version: String, kind: String) -> Result<OtherObject, DecodeFailure> {
     let metadata = match value.get("metadata") {
-        Some(meta) => typed::<ObjectMeta>(meta.clone()).map_err(|(field, message)| {
-            let field = if field.is_empty() { "metadata".to_owned() } else { format!("metadata.{field}") };
-            (field, message)
-        })?,
+        // Decoded inside a stand-in root whose one field is `metadata`, so paths and messages start at the root.
+        Some(meta) => {
+            let wrapped = serde_json::json!({ "metadata": meta });
+            typed::<MetadataOnly>(Root::Metadata, &wrapped)?.metadata
+        }
         None => ObjectMeta::default(),
     };
     Ok(OtherObject { api_version, kind, metadata, raw: value })
+}
+
+/// The part of a kind knet does not type that it reads.
+#[derive(serde::Deserialize)]
+struct MetadataOnly {
+    #[serde(default)]
+    metadata: ObjectMeta,
 }
 
 #[cfg(test)]
@@ -408,7 +433,7 @@ mod tests {
         let text = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: eighty\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: old\n";
         expect_test::expect![[r#"
             f.yaml:1 ServiceMonitor m
-            error: f.yaml:6: Service "bad": spec.ports[0].port: invalid type: string "eighty", expected i32
+            error: f.yaml:6: Service "bad": spec.ports[0].port: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32
             error: f.yaml:14: no matches for kind "Ingress" in version "extensions/v1beta1" (use apiVersion networking.k8s.io/v1)
         "#]]
         .assert_eq(&summary(&load_str("f.yaml", text)));

@@ -41,8 +41,9 @@ fn invalid_objects_get_422_with_causes() {
         "spec": { "ports": [{ "port": "eighty" }] } });
     let status = admit(services(), bad_type, FieldValidation::Strict).unwrap_err();
     assert_eq!(status.code(), 400);
-    assert!(
-        status.message.starts_with(r#"Service in version "v1" cannot be handled as a Service: spec.ports[0].port"#)
+    assert_eq!(
+        status.message,
+        r#"Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"#
     );
 }
 

@@ -27,6 +27,8 @@ pub struct WriteOptions {
     pub manager: String,
     /// `dryRun=All`: everything but the store write.
     pub dry_run: bool,
+    /// The duplicate keys of the request body, reported as `validation` asks.
+    pub duplicates: objects::Duplicates,
 }
 
 impl WriteOptions {
@@ -51,13 +53,13 @@ impl WriteOptions {
                 )));
             }
         };
-        Ok(WriteOptions { validation, manager, dry_run })
+        Ok(WriteOptions { validation, manager, dry_run, duplicates: objects::Duplicates::default() })
     }
 }
 
-fn body_value(request: &ApiRequest) -> Result<Value, Status> {
+fn body_value(request: &ApiRequest) -> Result<(Value, objects::Duplicates), Status> {
     let format = BodyFormat::parse(request.content_type.as_deref()).for_create().map_err(negotiation_error)?;
-    objects::decode_body(&format, &request.body)
+    objects::decode_body_noting_duplicates(&format, &request.body)
 }
 
 fn reply(request: &ApiRequest, code: u16, object: Value, warnings: Vec<String>) -> Result<Reply, Status> {
@@ -72,7 +74,8 @@ fn reply(request: &ApiRequest, code: u16, object: Value, warnings: Vec<String>) 
 /// POST to a collection.
 pub fn create(state: &State, request: &ApiRequest) -> Result<Reply, Status> {
     let options = WriteOptions::of(request, "unknown")?;
-    let value = body_value(request)?;
+    let (value, duplicates) = body_value(request)?;
+    let options = WriteOptions { duplicates, ..options };
     let (object, warnings) =
         create_object(state, request.path.resource, request.path.namespace.as_deref(), value, &options, true)?;
     reply(request, 201, object, warnings)
@@ -98,7 +101,7 @@ pub fn create_object(
     if resource.plural == "ingresses" {
         default_ingress_class(state, &mut value)?;
     }
-    let admitted = objects::admit(resource, value, options.validation)?;
+    let admitted = objects::admit_with(resource, value, options.validation, &options.duplicates)?;
     let now = util::now_unix();
     let manager = track.then_some(options.manager.as_str());
     let mut object = objects::for_create(resource, admitted.object, manager, now)?;
@@ -137,7 +140,12 @@ pub fn ensure_object(
     if state.store.get(&key(resource, namespace, &name)).map_err(|e| store_error(resource, &name, e))?.is_some() {
         return Ok(false);
     }
-    let options = WriteOptions { validation: FieldValidation::Strict, manager: "knet".to_owned(), dry_run: false };
+    let options = WriteOptions {
+        validation: FieldValidation::Strict,
+        manager: "knet".to_owned(),
+        dry_run: false,
+        duplicates: objects::Duplicates::default(),
+    };
     create_object(state, resource, namespace, value, &options, true).map(|_| true)
 }
 
@@ -188,7 +196,8 @@ fn check_namespace_open(state: &State, resource: &ResourceType, name: &str, name
 /// PUT of an object (or its `status`).
 pub fn update(state: &State, request: &ApiRequest) -> Result<Reply, Status> {
     let options = WriteOptions::of(request, "unknown")?;
-    let value = body_value(request)?;
+    let (value, duplicates) = body_value(request)?;
+    let options = WriteOptions { duplicates, ..options };
     let (object, warnings) = update_object(state, request, None, value, &options, true)?;
     reply(request, 200, object, warnings)
 }
@@ -245,7 +254,7 @@ fn update_object(
     {
         return Err(status::conflict_modified(resource, name));
     }
-    let admitted = objects::admit(resource, new, options.validation)?;
+    let admitted = objects::admit_with(resource, new, options.validation, &options.duplicates)?;
     let subresource = path.subresource.as_deref().filter(|s| *s == "status");
     let manager = track.then_some(options.manager.as_str());
     let mut object = objects::for_update(resource, &live, admitted.object, subresource, manager, util::now_unix())?;
@@ -267,6 +276,14 @@ fn update_object(
     };
     if options.dry_run {
         undo(&mut allocator, &object);
+        // Nothing was written, so the object keeps the version it has: kube-apiserver's dry run answers with the
+        // live resourceVersion, and `kubectl diff` shows no difference there.
+        if let (Some(rv), Some(map)) = (
+            live.pointer("/metadata/resourceVersion").cloned(),
+            object.pointer_mut("/metadata").and_then(Value::as_object_mut),
+        ) {
+            map.insert("resourceVersion".to_owned(), rv);
+        }
         return Ok((object, admitted.warnings));
     }
     let live_rv = objects::resource_version(&live);
@@ -285,15 +302,24 @@ pub fn patch(state: &State, request: &ApiRequest) -> Result<Reply, Status> {
     let resource = path.resource;
     let name = path.name.as_deref().unwrap_or_default();
     let format = BodyFormat::parse(request.content_type.as_deref()).for_patch().map_err(negotiation_error)?;
+    // Duplicate keys of a merge, strategic merge or JSON patch; an apply patch's are not looked for yet.
+    let mut patch_duplicates = objects::Duplicates::default();
     let patch_value: Value = match format {
         BodyFormat::ApplyPatchYaml => {
             let text = std::str::from_utf8(&request.body).map_err(|_| status::bad_request("the body is not UTF-8"))?;
             serde_yaml::from_str(text).map_err(|e| status::bad_request(format!("error decoding YAML: {e}")))?
         }
-        _ => serde_json::from_slice(&request.body)
-            .map_err(|e| status::bad_request(format!("error decoding patch: {e}")))?,
+        _ => {
+            let parsed = knet_object::strict::json(&request.body)
+                .map_err(|e| status::bad_request(format!("error decoding patch: {e}")))?;
+            patch_duplicates = match format {
+                BodyFormat::JsonPatch => objects::Duplicates::of_json_patch(parsed.duplicates),
+                _ => objects::Duplicates::of_patch(parsed.duplicates),
+            };
+            parsed.value
+        }
     };
-    let options = WriteOptions::of(request, "unknown")?;
+    let options = WriteOptions { duplicates: patch_duplicates, ..WriteOptions::of(request, "unknown")? };
     let api_version = resource.api_version();
     let object_key = key(resource, path.namespace.as_deref(), name);
     let mut last_conflict = None;
@@ -642,7 +668,7 @@ pub fn update_scale(state: &State, request: &ApiRequest, verb: &str) -> Result<R
         .ok_or_else(|| status::not_found(resource, name))?;
     let scale = scale_of(&live);
     let new_scale = if verb == "update" {
-        body_value(request)?
+        body_value(request)?.0
     } else {
         let format = BodyFormat::parse(request.content_type.as_deref()).for_patch().map_err(negotiation_error)?;
         let patch_value: Value = serde_json::from_slice(&request.body)

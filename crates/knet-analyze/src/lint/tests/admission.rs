@@ -38,7 +38,7 @@ fn kn0001_undecodable_documents() {
         fixture.yaml:12  error    KN0001  document
             The document is not valid YAML at column 1: did not find expected ',' or '}'.
         fixture.yaml:13  error    KN0001  Service typed       spec.ports[0].port
-            spec.ports[0].port: invalid type: string "eighty", expected i32.
+            spec.ports[0].port: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32.
         fixture.yaml:19  error    KN0001  document            apiVersion
             The document has no apiVersion: a manifest needs apiVersion and kind.
 
