@@ -51,7 +51,11 @@ fn proc_status_bytes(pid: u32, field: &str) -> u64 {
 }
 
 /// Opens a watch over TLS by hand and never reads its answer: the client a server must not buffer for.
-async fn stalled_watch(address: &str, ca_pem: &str, token: &str) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+async fn stalled_watch(
+    address: &str,
+    ca_pem: &str,
+    token: &str,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     for certificate in rustls_pemfile_certs(ca_pem) {
         roots.add(certificate).expect("the CA certificate");
@@ -160,7 +164,11 @@ async fn a_stalled_watcher_costs_a_bounded_amount_and_an_attentive_one_misses_no
 
     let high_water = proc_status_bytes(pid, "VmHWM");
     let sampled = peak.load(Ordering::Relaxed);
-    eprintln!("{UPDATES} updates of ~1 MB in {load_time:?}; server RSS peak {} MB (sampled {} MB)", high_water >> 20, sampled >> 20);
+    eprintln!(
+        "{UPDATES} updates of ~1 MB in {load_time:?}; server RSS peak {} MB (sampled {} MB)",
+        high_water >> 20,
+        sampled >> 20
+    );
     assert!(high_water < RSS_LIMIT_BYTES, "the server's peak RSS is {} MB", high_water >> 20);
 
     // Every update, in order, exactly once.

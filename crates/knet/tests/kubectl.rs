@@ -246,6 +246,45 @@ fn the_real_kubectl_drives_knet_up() {
     let unauthorized = cluster.fails(&["get", "ns", "--token", "wrong"], None);
     assert!(unauthorized.contains("Unauthorized"), "{unauthorized}");
 
+    // Who the kubeconfig's user is, and what it may do (kubectl 1.33 sends these reviews in protobuf).
+    expect_test::expect![[r#"
+        ATTRIBUTE   VALUE
+        Username    knet-admin
+        Groups      [system:masters system:authenticated]
+    "#]]
+    .assert_eq(&cluster.ok(&["auth", "whoami"]));
+    assert_eq!(cluster.ok(&["auth", "can-i", "delete", "networkpolicies", "-n", "microservices"]), "yes\n");
+    assert_eq!(cluster.ok(&["auth", "can-i", "get", "/healthz"]), "yes\n");
+    let rules = rows(&cluster.ok(&["auth", "can-i", "--list", "-n", "microservices"]));
+    assert_eq!(rules[1], ["*.*", "[]", "[]", "[*]"]);
+    // Acting as someone else is refused with the reason, never answered as the admin.
+    let impersonated = cluster.fails(&["auth", "can-i", "get", "pods", "--as", "bob"], None);
+    assert!(
+        impersonated.contains(
+            r#"Error from server (Forbidden): users "bob" is forbidden: User "knet-admin" cannot impersonate"#
+        ) && impersonated.contains("knet has one user"),
+        "{impersonated}"
+    );
+    let impersonated = cluster.fails(&["get", "pods", "--as", "bob", "--as-group", "devs"], None);
+    assert!(impersonated.contains("cannot impersonate"), "{impersonated}");
+    // A kind knet does not serve is named; the node's subresources say what is missing.
+    let hpa =
+        cluster.fails(&["get", "--raw", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers"], None);
+    assert_eq!(
+        hpa.trim(),
+        r#"Error from server (NotFound): the server doesn't have a resource type "horizontalpodautoscalers""#
+    );
+    // kubectl debug node/NAME sends its Pod in protobuf: it is created, then attaching needs the data plane.
+    let node = cluster.ok(&["get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let debug =
+        cluster.kubectl(&["debug", &format!("node/{node}"), "--image=busybox", "--profile=general", "-it"], Some(""));
+    assert!(!debug.status.success());
+    let debug = format!("{}{}", String::from_utf8_lossy(&debug.stdout), String::from_utf8_lossy(&debug.stderr));
+    assert!(debug.contains(&format!("Creating debugging pod node-debugger-{node}-")), "{debug}");
+    assert!(debug.contains("is served by the node data plane, which this knet does not run yet"), "{debug}");
+    let port_forward = cluster.fails(&["port-forward", "-n", "default", "pod/nope", "18080:80"], None);
+    assert!(port_forward.contains(r#"pods "nope" not found"#), "{port_forward}");
+
     let deleted = cluster.ok(&["delete", "-f", "examples/exercise-2/"]);
     assert!(deleted.contains(r#"networkpolicy.networking.k8s.io "deny-all" deleted"#), "{deleted}");
     let empty = cluster.kubectl(&["get", "networkpolicy", "-n", "microservices"], None);
