@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages knet and its tests use. Each is installed only when missing, so a second run does nothing.
-packages=(ca-certificates)
+packages=(ca-certificates curl diffutils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

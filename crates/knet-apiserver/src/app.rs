@@ -112,10 +112,13 @@ impl App {
     }
 }
 
-/// The longest URL (path and query) the API serves. A list's label selector with hundreds of values fits easily.
-const MAX_URL_BYTES: usize = 128 * 1024;
-/// The most the headers of a request may take, names and values.
-const MAX_HEADER_BYTES: usize = 128 * 1024;
+/// The longest URL (path and query) the API serves. A list's label selector with hundreds of values fits easily;
+/// it must stay under the 64 KiB hyper's HTTP/1.1 parser takes at most, so that longer URLs up to there get a
+/// `Status` from here.
+const MAX_URL_BYTES: usize = 32 * 1024;
+/// The most the headers of a request may take, names and values (kubectl's take about a kilobyte). Like the URL's,
+/// the limit stays under what hyper's HTTP/1.1 parser reads at most, so heads between the two get a `Status`.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// Refuses a request whose URL or headers are over the limits with a `Status`, before anything else is read, so a
 /// client sending a huge head learns why (hyper itself only refuses heads over 1 MiB, and without a body).

@@ -242,21 +242,38 @@ pub fn status(status: &Status) -> HttpResponse {
     whole(status.code(), "application/json", status.to_json_string())
 }
 
-/// Reads a request body whole, refusing one over kube-apiserver's 3 MiB limit with its 413.
+/// How much of a body over the limit is read and thrown away before the 413 is sent: an HTTP/2 client still sending
+/// its body when the answer comes takes the stream's reset for an error and never shows the 413 (an HTTP/1.1 one
+/// gets the answer and a closed connection). Past this, the answer goes out anyway.
+const DISCARD_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads a request body whole, refusing one over kube-apiserver's 3 MiB limit with its 413, after reading (and
+/// discarding) the rest of it up to [`DISCARD_LIMIT`].
 pub async fn read_limited<B>(body: B) -> Result<Bytes, Status>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    if body.size_hint().lower() > MAX_REQUEST_BODY_BYTES {
+    if body.size_hint().lower() > DISCARD_LIMIT {
         return Err(status::request_entity_too_large(MAX_REQUEST_BODY_BYTES));
     }
-    let limited = http_body_util::Limited::new(body, MAX_REQUEST_BODY_BYTES as usize);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(status::request_entity_too_large(MAX_REQUEST_BODY_BYTES))
+    let mut body = std::pin::pin!(body);
+    let mut collected = Vec::new();
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|error| status::bad_request(format!("reading the request body: {}", error.into())))?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        if seen > DISCARD_LIMIT {
+            break;
         }
-        Err(error) => Err(status::bad_request(format!("reading the request body: {error}"))),
+        if seen <= MAX_REQUEST_BODY_BYTES {
+            collected.extend_from_slice(&data);
+        }
     }
+    if seen > MAX_REQUEST_BODY_BYTES {
+        return Err(status::request_entity_too_large(MAX_REQUEST_BODY_BYTES));
+    }
+    Ok(Bytes::from(collected))
 }

@@ -172,7 +172,7 @@ async fn a_stalled_watcher_costs_a_bounded_amount_and_an_attentive_one_misses_no
     assert!(high_water < RSS_LIMIT_BYTES, "the server's peak RSS is {} MB", high_water >> 20);
 
     // Every update, in order, exactly once.
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert_eq!(seen.len(), OBJECTS);
     for (name, seqs) in seen.iter() {
         let expected: Vec<usize> = (1..=UPDATES / OBJECTS).collect();
