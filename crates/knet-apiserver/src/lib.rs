@@ -69,6 +69,28 @@ impl Default for Config {
     }
 }
 
+/// What the API server serves, one line per group version: `apps/v1: deployments (deploy), replicasets (rs)`. For
+/// `knet up --help` and anyone who wants to know before asking for a resource knet does not have.
+pub fn served_resources() -> String {
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    for resource in knet_apimachinery::resources::RESOURCES {
+        let mut name = resource.plural.to_owned();
+        if !resource.short_names.is_empty() {
+            name.push_str(&format!(" ({})", resource.short_names.join(", ")));
+        }
+        let subresources: Vec<&str> =
+            resource.subresources.iter().copied().filter(|s| !matches!(*s, "status" | "finalize")).collect();
+        if !subresources.is_empty() {
+            name.push_str(&format!(" [{}]", subresources.join(", ")));
+        }
+        match lines.iter_mut().find(|(gv, _)| *gv == resource.api_version()) {
+            Some((_, names)) => names.push(name),
+            None => lines.push((resource.api_version(), vec![name])),
+        }
+    }
+    lines.iter().map(|(gv, names)| format!("  {gv}: {}\n", names.join(", "))).collect()
+}
+
 /// The kubeconfig path of a state dir (`knet kubeconfig`).
 pub fn kubeconfig_path(state_dir: &Path) -> PathBuf {
     StateDir::new(state_dir).kubeconfig()

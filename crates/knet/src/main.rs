@@ -47,6 +47,12 @@ struct StateDirArg {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Runs the control plane (the Kubernetes API server and its controllers) in the foreground until SIGINT or SIGTERM.
+    #[command(after_help = format!(
+        "Served resources (group/version: plural (short names) [subresources]):\n{}\nAnything else answers 404 \
+         `the server doesn't have a resource type`; pods/log, exec, attach and portforward answer 503 until the node \
+         data plane runs.",
+        knet_apiserver::served_resources()
+    ))]
     Up {
         #[command(flatten)]
         state_dir: StateDirArg,

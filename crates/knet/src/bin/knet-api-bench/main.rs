@@ -12,13 +12,16 @@
 //!    references are the latency of the write itself, and of the same writes with nobody watching.
 //! 4. **restart**: a store holding 10,000 objects; `Server::start` to ready, and to the first list of all ConfigMaps
 //!    through a new client; the reference is the same restart with only the system objects stored.
+//! 5. **memory**: the `knet-apiserver` binary (beside this one) as a child process; 100 watchers, 10 of which never
+//!    read, follow a burst of 1,000 updates of 100 KB ConfigMaps; the server's RSS before and its peak (VmHWM); the
+//!    reference is the same burst with every watcher reading.
 //!
 //! The server runs on its own two-thread tokio runtime, the clients on another; the machine's cores are shared by
 //! both, and by kubectl. Everything lives in a directory under the system temp dir, removed at the end.
 //!
 //! Usage: `knet-api-bench [--seconds S] [--clients N] [--watchers N] [--writes N] [--apply-objects N] [--objects N]
-//! [--restarts N] [--kubectl PATH]` (defaults: 10 s per GET phase, 50 clients, 100 watchers, 200 writes, 1,000 objects
-//! applied, 10,000 stored, 5 restarts; kubectl is `kubectl.1.33` beside the target of the `kubectl` on the PATH).
+//! [--restarts N] [--stalled N] [--memory-updates N] [--kubectl PATH]` (defaults: 10 s per GET phase, 50 clients, 100 watchers, 200 writes, 1,000 objects
+//! applied, 10,000 stored, 5 restarts, 10 stalled watchers, 1,000 updates; kubectl is `kubectl.1.33` beside the target of the `kubectl` on the PATH).
 //!
 //! This file parses the arguments, runs the phases in turn and prints the table. Each benchmark is its own module
 //! (`apply`, `get`, `watch`, `restart`); `setup` holds the runtimes, the kube-rs clients and the objects they create,
@@ -26,6 +29,7 @@
 
 mod apply;
 mod get;
+mod memory;
 mod restart;
 mod setup;
 mod stats;
@@ -38,6 +42,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::apply::{ApplyResult, Kubectl, bench_apply, find_kubectl};
 use crate::get::{GetResult, Load, bench_get};
+use crate::memory::{MemoryResult, bench_memory};
 use crate::restart::{Restart, RestartResult, bench_restart};
 use crate::setup::{Runtimes, client, config, create_namespace};
 use crate::stats::{max, median, millis, secs};
@@ -60,6 +65,10 @@ struct Settings {
     stored_objects: usize,
     /// Restarts timed (each of the loaded and of the empty store).
     restarts: usize,
+    /// Watchers that never read, in the memory benchmark (among `watchers`).
+    stalled: usize,
+    /// Updates of 100 KB ConfigMaps in the memory benchmark.
+    memory_updates: usize,
     /// The kubectl binary.
     kubectl: Option<PathBuf>,
 }
@@ -74,6 +83,8 @@ impl Default for Settings {
             apply_objects: 1000,
             stored_objects: 10_000,
             restarts: 5,
+            stalled: 10,
+            memory_updates: 1000,
             kubectl: None,
         }
     }
@@ -92,11 +103,14 @@ fn parse_args() -> Result<Settings> {
             "--apply-objects" => settings.apply_objects = value()?.parse().context("--apply-objects")?,
             "--objects" => settings.stored_objects = value()?.parse().context("--objects")?,
             "--restarts" => settings.restarts = value()?.parse::<usize>().context("--restarts")?.max(1),
+            "--stalled" => settings.stalled = value()?.parse().context("--stalled")?,
+            "--memory-updates" => settings.memory_updates = value()?.parse().context("--memory-updates")?,
             "--kubectl" => settings.kubectl = Some(value()?.into()),
             "-h" | "--help" => {
                 println!(
                     "usage: knet-api-bench [--seconds S] [--clients N] [--watchers N] [--writes N] \
-                     [--apply-objects N] [--objects N] [--restarts N] [--kubectl PATH]"
+                     [--apply-objects N] [--objects N] [--restarts N] [--stalled N] [--memory-updates N] \
+                     [--kubectl PATH]"
                 );
                 std::process::exit(0);
             }
@@ -112,6 +126,7 @@ struct Report {
     get: GetResult,
     watch: WatchResult,
     restart: RestartResult,
+    memory: MemoryResult,
 }
 
 fn bench_all(root: &Path, settings: &Settings, kubectl: PathBuf) -> Result<Report> {
@@ -135,7 +150,10 @@ fn bench_all(root: &Path, settings: &Settings, kubectl: PathBuf) -> Result<Repor
 
     let restart = bench_restart(&runtimes, root, settings)?;
     eprintln!("restart: done");
-    Ok(Report { apply, get, watch, restart })
+
+    let memory = runtimes.clients(bench_memory(root, settings))?;
+    eprintln!("memory: done");
+    Ok(Report { apply, get, watch, restart, memory })
 }
 
 fn ratio(a: f64, b: f64) -> String {
@@ -143,7 +161,7 @@ fn ratio(a: f64, b: f64) -> String {
 }
 
 fn print_report(report: &Report) {
-    let Report { apply, get, watch, restart } = report;
+    let Report { apply, get, watch, restart, memory } = report;
     println!("| benchmark | result | target | reference (same run) | ratio |");
     println!("|---|---:|---:|---|---:|");
     println!(
@@ -244,6 +262,25 @@ fn print_report(report: &Report) {
         restart.objects,
         secs(restart.fill),
         restart.objects as f64 / restart.fill.as_secs_f64(),
+    );
+    let mib = |bytes: u64| format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0));
+    let (stalled, reading) = (&memory.with_stalled, &memory.all_reading);
+    println!(
+        "| (e) server RSS, {} watchers of which {} never read, {} updates of 100 KB: before / peak / after | **{} / {} / {}** ({} events missed by the readers, burst {}) | bounded | every watcher reading: {} / {} / {} ({} missed, burst {}) | peak {} |",
+        memory.watchers,
+        memory.stalled,
+        memory.updates,
+        mib(stalled.before),
+        mib(stalled.peak),
+        mib(stalled.after),
+        stalled.missing,
+        secs(stalled.burst),
+        mib(reading.before),
+        mib(reading.peak),
+        mib(reading.after),
+        reading.missing,
+        secs(reading.burst),
+        ratio(stalled.peak as f64, reading.peak as f64),
     );
 }
 
