@@ -26,6 +26,8 @@ mod network;
 mod pods;
 mod time;
 
+pub use time::parse_rfc3339;
+
 #[cfg(test)]
 mod tests;
 

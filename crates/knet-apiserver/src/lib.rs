@@ -16,13 +16,14 @@
 //! `app` (authentication and dispatch), `routes` (URL paths), `meta` (version, health, discovery, OpenAPI),
 //! `resource` (the verbs), `watch` (event streams), `recent` (the bounded window of recent events they read), `objects` (admission), `alloc` (Service addresses),
 //! `system` (objects at start), `namespaces` (namespace deletion), `identity` (who the client is: the review
-//! resources and impersonation), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
+//! resources and impersonation), `expiry` (Events expire an hour after their last write), `body` (HTTP bodies), `util` (randomness, time, URL decoding).
 
 mod alloc;
 mod app;
 mod body;
 mod credentials;
 mod error;
+mod expiry;
 mod identity;
 mod meta;
 mod namespaces;

@@ -20,7 +20,7 @@ use crate::credentials;
 use crate::error::{Error, Result};
 use crate::state::State;
 use crate::state_dir::{Lock, StateDir};
-use crate::{Config, system};
+use crate::{Config, expiry, system};
 
 /// How long a client has to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -73,6 +73,7 @@ impl Server {
         let address = listener.local_addr().map_err(|source| Error::Bind { address: address.to_string(), source })?;
         let kubeconfig = credentials::write_kubeconfig(&dir, &credentials, &format!("https://{address}"))?;
         let (stop, stopped) = watch::channel(false);
+        tokio::spawn(expiry::expire_events(Arc::clone(&state), expiry::EVENT_TTL, stopped.clone()));
         let accept_loop = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), Arc::clone(&state), stopped));
         Ok(Server { address, kubeconfig, ca_pem: credentials.ca_pem, state, stop, accept_loop, _lock: lock })
     }

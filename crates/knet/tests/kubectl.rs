@@ -282,8 +282,12 @@ fn the_real_kubectl_drives_knet_up() {
     let debug = format!("{}{}", String::from_utf8_lossy(&debug.stdout), String::from_utf8_lossy(&debug.stderr));
     assert!(debug.contains(&format!("Creating debugging pod node-debugger-{node}-")), "{debug}");
     assert!(debug.contains("is served by the node data plane, which this knet does not run yet"), "{debug}");
-    let port_forward = cluster.fails(&["port-forward", "-n", "default", "pod/nope", "18080:80"], None);
-    assert!(port_forward.contains(r#"pods "nope" not found"#), "{port_forward}");
+    cluster.ok(&["run", "web", "-n", "default", "--image=nginx", "--port=80"]);
+    cluster.ok(&["wait", "-n", "default", "--for=condition=Ready", "pod/web", "--timeout=30s"]);
+    for args in [&["port-forward", "-n", "default", "pod/web", "18080:80"][..], &["attach", "-n", "default", "web"]] {
+        let refused = cluster.fails(args, None);
+        assert!(refused.contains("is served by the node data plane, which this knet does not run yet"), "{refused}");
+    }
 
     let deleted = cluster.ok(&["delete", "-f", "examples/exercise-2/"]);
     assert!(deleted.contains(r#"networkpolicy.networking.k8s.io "deny-all" deleted"#), "{deleted}");

@@ -65,7 +65,7 @@ pub(crate) fn since(timestamp: Option<&Value>, now_unix_seconds: i64) -> String 
 
 /// Parses an RFC 3339 timestamp (`2026-11-28T02:38:30Z`, with optional fraction and offset) to nanoseconds since
 /// the Unix epoch. `None` for text that is not one, and for Go's zero time, which Go prints as `<unknown>`.
-pub(crate) fn parse_rfc3339(text: &str) -> Option<i128> {
+pub fn parse_rfc3339(text: &str) -> Option<i128> {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = bytes.get(range)?;
