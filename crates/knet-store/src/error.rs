@@ -86,6 +86,15 @@ pub enum Error {
         /// The store's revision at the time of the read.
         current: u64,
     },
+    /// The database uses its whole quota ([`crate::Options::quota_bytes`]): creates and updates are refused until
+    /// deletes make room.
+    #[error("the store is full: it uses {used} of its {quota} bytes; delete objects to make room")]
+    QuotaExceeded {
+        /// Bytes in use.
+        used: u64,
+        /// The quota.
+        quota: u64,
+    },
     /// The key cannot be stored: an empty resource or name, an empty namespace, or a NUL character.
     #[error("invalid key {key}: {reason}")]
     InvalidKey {

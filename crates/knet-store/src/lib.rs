@@ -225,10 +225,20 @@ pub struct Options {
     /// Compact the history by count on every write whose resourceVersion is a multiple of this (default 1,000).
     /// Values below 1 are treated as 1.
     pub compact_every: u64,
+    /// The most bytes the database may use (pages in use, free pages not counted) before creates and updates are
+    /// refused with [`Error::QuotaExceeded`]; deletes always go through, so room can be made. The default, 8 GiB, is
+    /// the quota kube-apiserver's etcd is usually given, so the disk no client can fill is bounded as on a real
+    /// cluster.
+    pub quota_bytes: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { history_window: 10_000, history_bytes: 64 * 1024 * 1024, compact_every: 1_000 }
+        Self {
+            history_window: 10_000,
+            history_bytes: 64 * 1024 * 1024,
+            compact_every: 1_000,
+            quota_bytes: 8 * 1024 * 1024 * 1024,
+        }
     }
 }

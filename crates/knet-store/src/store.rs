@@ -176,6 +176,9 @@ impl Store {
             .during(operation)?;
         let (kind, mut object) =
             change(key, stored.as_ref().map(|(rv, text)| (rv_from_sql(*rv), text.as_str())), object)?;
+        if kind != EventKind::Deleted {
+            check_quota(&tx, self.inner.options.quota_bytes).during(operation)??;
+        }
         let previous_text = stored.map(|(_, text)| text);
         // A delete's object is the stored state already parsed; an update's previous state is parsed here.
         let previous = match kind {
@@ -319,6 +322,13 @@ fn vacuum_step(tx: &Connection) -> rusqlite::Result<()> {
     let mut rows = statement.query([])?;
     while rows.next()?.is_some() {}
     Ok(())
+}
+
+/// `Err(QuotaExceeded)` (inside `Ok`, the query having worked) when the pages in use take more than `quota` bytes.
+fn check_quota(conn: &Connection, quota: u64) -> rusqlite::Result<Result<()>> {
+    let pragma = |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, i64>(0));
+    let in_use = (pragma("page_count")? - pragma("freelist_count")?).max(0) as u64 * pragma("page_size")?.max(0) as u64;
+    Ok(if in_use > quota { Err(Error::QuotaExceeded { used: in_use, quota }) } else { Ok(()) })
 }
 
 pub(crate) fn read_revision(conn: &Connection) -> rusqlite::Result<u64> {

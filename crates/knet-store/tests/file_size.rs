@@ -78,3 +78,34 @@ fn the_file_shrinks_back_after_large_writes_and_deletes() {
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / MIB as f64
 }
+
+/// The disk a client can fill is bounded: past `quota_bytes` of pages in use, creates and updates are refused with
+/// `QuotaExceeded` and leave nothing behind, deletes still go through, and the room they make is usable again.
+#[test]
+fn writes_past_the_quota_are_refused_and_deletes_make_room() {
+    let dir = TempDir::new("quota");
+    let options = Options { quota_bytes: 4 * MIB, history_bytes: MIB, ..Options::default() };
+    let store = Store::open_with(&dir.db(), options).unwrap();
+    let key = |i: usize| ObjectKey::namespaced("configmaps", "quota", format!("cm-{i:03}"));
+    let object = |i: usize| json!({"metadata": {"name": format!("cm-{i:03}")}, "data": {"v": "q".repeat(256 * 1024)}});
+    let mut stored = 0;
+    let refused = loop {
+        match store.create(&key(stored), object(stored)) {
+            Ok(_) => stored += 1,
+            Err(error) => break error,
+        }
+        assert!(stored < 100, "the quota stops the writes long before 25 MiB");
+    };
+    let knet_store::Error::QuotaExceeded { used, quota } = refused else { panic!("{refused:?}") };
+    assert_eq!(quota, 4 * MIB);
+    assert!(used > quota, "{used}");
+    assert!(stored >= 8, "the quota is what stops them: {stored} stored");
+    let revision = store.current_revision();
+    assert!(store.get(&key(stored)).unwrap().is_none(), "the refused create left nothing");
+    assert!(matches!(store.update(&key(0), object(0), None), Err(knet_store::Error::QuotaExceeded { .. })));
+    for i in 0..stored / 2 {
+        store.delete(&key(i), None).expect("deletes always go through");
+    }
+    assert_eq!(store.current_revision(), revision + (stored / 2) as u64);
+    store.create(&key(stored), object(stored)).expect("the deletes made room");
+}
