@@ -47,7 +47,7 @@ use serde_json::{Value, json};
 /// How many events a watch's output queue holds at most.
 const QUEUE_EVENTS: usize = 128;
 /// How many bytes a watch's output queue holds at most.
-const QUEUE_BYTES: usize = 8 * 1024 * 1024;
+const QUEUE_BYTES: usize = 4 * 1024 * 1024;
 /// How long a watch waits for room in its queue before it judges the client too slow and closes.
 pub const SLOW_CLIENT_PATIENCE: Duration = Duration::from_secs(5);
 /// How many events a watch takes from the window at a time.
