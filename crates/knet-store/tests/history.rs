@@ -65,7 +65,7 @@ fn check_history(store: &Store, options: &Options) {
 #[test]
 fn history_is_bounded_by_bytes_as_well_as_events() {
     let dir = TempDir::new("history-bytes");
-    let options = Options { history_window: 40, history_bytes: 30_000, compact_every: 10 };
+    let options = Options { history_window: 40, history_bytes: 30_000, compact_every: 10, ..Options::default() };
     let mut generation = 0;
     for round in 0..2 {
         // A new Store each round: the second starts from the total it reads from the table.
