@@ -226,7 +226,7 @@ fn kubeconfig_without_a_kubeconfig_fails_clearly() {
     let _ = std::fs::remove_dir_all(&dir);
     let dir_text = dir.display().to_string();
     let (status, stdout, stderr) = knet(&["kubeconfig", "--state-dir", &dir_text], "");
-    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(status, 2, "knet's status for an error: {stderr}");
     assert_eq!(stdout, "");
     assert_eq!(
         stderr.trim(),
