@@ -4,26 +4,13 @@
 //! keys (kubectl computes that patch from the v2 definitions' `x-kubernetes-patch-*` extensions), and a misspelt
 //! field is refused.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Child, Command};
 
 use serde_json::{Value, json};
 
-/// `kubectl.1.<minor>` beside the dispatcher's target, as `../shared/reference/kubectl/README.md` describes.
-fn kubectl(minor: u32) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dispatcher = std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|candidate| candidate.is_file())
-        .expect("kubectl on the PATH");
-    let target = std::fs::canonicalize(&dispatcher).expect("the dispatcher's target");
-    let versioned = target.parent().expect("a directory").join(format!("kubectl.1.{minor}"));
-    assert!(versioned.is_file(), "{} is missing", versioned.display());
-    versioned
-}
+mod support;
+use support::{kubectl_binary, start_knet_up};
 
 /// A running `knet up` in a temporary state dir, killed and removed when dropped.
 struct Cluster {
@@ -33,30 +20,12 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: PathBuf) -> Cluster {
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_knet"))
-            .args(["up", "--port", "0", "--state-dir"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("knet up starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let cluster = Cluster { child, dir };
-        let ready = received.recv_timeout(Duration::from_secs(20)).expect("knet up prints a line when ready");
-        assert!(ready.starts_with("knet API server ready at https://127.0.0.1:"), "{ready}");
-        cluster
+        Cluster { child: start_knet_up(&dir), dir }
     }
 
     /// Runs kubectl 1.`minor` with its own cache dir; returns whether it succeeded, its stdout and its stderr.
     fn kubectl(&self, minor: u32, args: &[&str], file: Option<&Path>) -> (bool, String, String) {
-        let mut command = Command::new(kubectl(minor));
+        let mut command = Command::new(kubectl_binary(minor));
         command
             .arg("--kubeconfig")
             .arg(self.dir.join("kubeconfig"))

@@ -5,28 +5,13 @@
 //! dispatcher, against the controllers: Deployments become available, pods Running with IPs from the pod CIDR,
 //! Services list their endpoints, scale and rollouts work, and deleting the namespace takes everything with it.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `kubectl.1.33` beside the dispatcher's target, as `../shared/reference/kubectl/README.md` describes.
-fn kubectl_133() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dispatcher = std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|candidate| candidate.is_file())
-        .expect("kubectl on the PATH");
-    let target = std::fs::canonicalize(&dispatcher).expect("the dispatcher's target");
-    let versioned = target.parent().expect("a directory").join("kubectl.1.33");
-    assert!(versioned.is_file(), "{} is missing", versioned.display());
-    versioned
-}
+mod support;
+use support::{kubectl_binary, repo, start_knet_up};
 
 /// A running `knet up` in a temporary state dir, stopped and removed when dropped.
 struct Cluster {
@@ -38,26 +23,8 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: PathBuf) -> Cluster {
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_knet"))
-            .args(["up", "--port", "0", "--state-dir"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("knet up starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let cluster = Cluster { child: Some(child), kubeconfig: dir.join("kubeconfig"), dir, kubectl: kubectl_133() };
-        let ready = received.recv_timeout(Duration::from_secs(20)).expect("knet up prints a line when ready");
-        assert!(ready.starts_with("knet API server ready at https://127.0.0.1:"), "{ready}");
-        assert!(ready.contains(&cluster.kubeconfig.display().to_string()), "{ready}");
-        cluster
+        let child = start_knet_up(&dir);
+        Cluster { child: Some(child), kubeconfig: dir.join("kubeconfig"), dir, kubectl: kubectl_binary(33) }
     }
 
     fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
@@ -227,8 +194,8 @@ fn the_real_kubectl_drives_knet_up() {
     let dispatched =
         Command::new("kubectl").arg("--kubeconfig").arg(&cluster.kubeconfig).arg("version").output().unwrap();
     assert!(String::from_utf8_lossy(&dispatched.stdout).contains("Server Version: v1.33"));
-    // kubectl 1.30 (discovery v2, OpenAPI v3) works too, and 1.27, which validates with OpenAPI v2 only: the
-    // empty v2 document lets the server validate.
+    // kubectl 1.30 (discovery v2, OpenAPI v3) works too, and 1.27, which would validate with OpenAPI v2 if the
+    // OpenAPI v3 documents did not say that the server validates fields itself.
     for version in ["kubectl.1.30", "kubectl.1.27"] {
         let args = ["apply", "-f", "examples/exercise-1/02-backend.yaml"];
         let old = cluster.kubectl_with(&cluster.kubectl.with_file_name(version), &args, None);

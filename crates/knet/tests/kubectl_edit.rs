@@ -3,28 +3,13 @@
 //! field after an edit, and the typo `kubectl edit` lets through — a string in `spec.replicas` — is refused in
 //! kube-apiserver's words.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The versioned kubectl binaries beside the dispatcher's target.
-fn kubectl(version: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dispatcher = std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|candidate| candidate.is_file())
-        .expect("kubectl on the PATH");
-    let target = std::fs::canonicalize(&dispatcher).expect("the dispatcher's target");
-    let versioned = target.parent().expect("a directory").join(format!("kubectl.{version}"));
-    assert!(versioned.is_file(), "{} is missing", versioned.display());
-    versioned
-}
+mod support;
+use support::{kubectl_binary, repo, start_knet_up};
 
 /// A running `knet up` in a temporary state dir, killed and removed when dropped.
 struct Cluster {
@@ -34,24 +19,7 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: PathBuf) -> Cluster {
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_knet"))
-            .args(["up", "--port", "0", "--state-dir"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("knet up starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let ready = received.recv_timeout(Duration::from_secs(20)).expect("knet up prints a line when ready");
-        assert!(ready.starts_with("knet API server ready at https://127.0.0.1:"), "{ready}");
-        Cluster { child, dir }
+        Cluster { child: start_knet_up(&dir), dir }
     }
 
     fn run(&self, kubectl: &Path, args: &[&str], stdin: Option<&str>) -> Output {
@@ -119,8 +87,8 @@ fn kubectl_diff_shows_only_real_changes_and_replicas_typo_gets_kube_words() {
     let cluster = Cluster::start(dir.clone());
     let edited_dir = dir.join("edited");
     std::fs::create_dir_all(&edited_dir).unwrap();
-    for (round, version) in ["1.33", "1.27"].into_iter().enumerate() {
-        let kubectl = kubectl(version);
+    for (round, minor) in [33, 27].into_iter().enumerate() {
+        let kubectl = kubectl_binary(minor);
         cluster.ok(&kubectl, &["apply", "-f", "examples/exercise-1"], None);
         let settled = cluster.run(
             &kubectl,
@@ -131,7 +99,7 @@ fn kubectl_diff_shows_only_real_changes_and_replicas_typo_gets_kube_words() {
 
         // Unchanged manifests: no difference at all.
         let (code, out) = cluster.diff_until(&kubectl, &["diff", "-f", "examples/exercise-1"], |code, _| code == 0);
-        assert_eq!((code, out.as_str()), (0, ""), "kubectl {version} diff right after apply");
+        assert_eq!((code, out.as_str()), (0, ""), "kubectl 1.{minor} diff right after apply");
 
         // One edited field: its lines, the generation it moves, and the last-applied annotation kubectl updates.
         let replicas = 3 + round;
@@ -148,7 +116,7 @@ fn kubectl_diff_shows_only_real_changes_and_replicas_typo_gets_kube_words() {
                 })
         };
         let (code, out) = cluster.diff_until(&kubectl, &["diff", "-f", &file], only_edit);
-        assert_eq!(code, 1, "kubectl {version} diff of an edit:\n{out}");
+        assert_eq!(code, 1, "kubectl 1.{minor} diff of an edit:\n{out}");
         let changed = changed_lines(&out);
         // Each round starts from the guide's manifests, re-applied: two replicas.
         assert!(changed.contains(&"-  replicas: 2"), "{out}");
@@ -157,16 +125,16 @@ fn kubectl_diff_shows_only_real_changes_and_replicas_typo_gets_kube_words() {
             changed.iter().all(|l| l.contains("replicas:")
                 || l.contains("generation:")
                 || l.contains("last-applied-configuration")),
-            "kubectl {version} diff shows more than the edit:\n{out}"
+            "kubectl 1.{minor} diff shows more than the edit:\n{out}"
         );
         // Apply the edit, so the next round starts from it.
         cluster.ok(&kubectl, &["apply", "-f", &file], None);
         let (code, out) = cluster.diff_until(&kubectl, &["diff", "-f", &file], |code, _| code == 0);
-        assert_eq!((code, out.as_str()), (0, ""), "kubectl {version} diff right after applying the edit");
+        assert_eq!((code, out.as_str()), (0, ""), "kubectl 1.{minor} diff right after applying the edit");
     }
 
     // The typo `kubectl edit` lets through: kube-apiserver's words, for a create and for a replace.
-    let kubectl = kubectl("1.33");
+    let kubectl = kubectl_binary(33);
     let typo = |name: &str| {
         format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: microservices\nspec:\n  replicas: \"three\"\n  selector:\n    matchLabels:\n      app: backend\n  template:\n    metadata:\n      labels:\n        app: backend\n    spec:\n      containers:\n      - name: backend\n        image: node:16-alpine\n"
