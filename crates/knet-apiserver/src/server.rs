@@ -28,9 +28,11 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an HTTP/1.1 client has to send a request's head once it starts one (slow-loris clients are cut off).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// The most a request's head (request line and headers) may take before hyper itself refuses it, as Go's
-/// `DefaultMaxHeaderBytes`. Heads over the API's own limits but under this one get a `Status` (`app::check_head`).
-const MAX_HEAD_BYTES: usize = 1024 * 1024;
+/// The most an HTTP/1.1 request's head (request line and headers) may take before hyper itself refuses it with a bare
+/// 431, at once (with a larger read buffer, hyper left a head over 64 KiB unanswered until the head timeout). Heads
+/// over the API's own limits but under this one get a `Status` (`app::check_head`). It also bounds hyper's write
+/// buffer per connection.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// The most connections served at once; more are closed as they come, so a flood of connections cannot take the
 /// server's memory or file descriptors. Far above what kubectl, the controllers and the benchmarks open.
 const MAX_CONNECTIONS: usize = 4096;
