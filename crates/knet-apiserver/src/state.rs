@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use knet_apimachinery::resources::{RESOURCES, ResourceType};
+use knet_apimachinery::status::{self, Status};
 use knet_store::{Event, ObjectKey, Store};
 use tokio::sync::watch;
 
@@ -104,6 +105,25 @@ impl State {
 
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+
+    /// Waits, up to `Timing::freshness_wait`, for the store to reach resourceVersion `wanted`, woken by each commit,
+    /// then answers kube-apiserver's 504 "Too large resource version" if it has not. Reads run on the blocking pool
+    /// and wait with `Handle::block_on`; watches await it.
+    pub(crate) async fn wait_for_revision(&self, wanted: u64) -> Result<(), Status> {
+        let mut newest = self.recent.subscribe();
+        let reached = async {
+            while self.store.current_revision() < wanted {
+                if newest.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(self.timing.freshness_wait, reached).await;
+        match self.store.current_revision() {
+            current if current < wanted => Err(status::too_large_resource_version(wanted, current)),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn allocator(&self) -> MutexGuard<'_, Allocator> {

@@ -100,7 +100,8 @@ async fn prepare(state: &Arc<State>, request: &ApiRequest) -> Result<HttpRespons
     let requested = request.query.get("resourceVersion").unwrap_or("").to_owned();
     check_options(request)?;
     if let Ok(wanted) = requested.parse::<u64>() {
-        wait_for_revision(state, wanted).await;
+        // Not reached in time: `start` answers with the 504 as the stream's ERROR event.
+        let _ = state.wait_for_revision(wanted).await;
     }
 
     let mut start = {
@@ -177,20 +178,6 @@ fn check_options(request: &ApiRequest) -> Result<(), Status> {
     }
 }
 
-/// Waits, up to `Timing::freshness_wait`, for the store to reach `wanted` (a watch from a resourceVersion a write being
-/// committed has just handed out, or one that will never come).
-async fn wait_for_revision(state: &State, wanted: u64) {
-    let mut newest = state.recent.subscribe();
-    let reached = async {
-        while state.store.current_revision() < wanted {
-            if newest.changed().await.is_err() {
-                return;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(state.timing.freshness_wait, reached).await;
-}
-
 fn start(
     state: &State,
     resource: &'static ResourceType,
@@ -214,7 +201,9 @@ fn start(
     if after > current {
         return Ok(failed(status::too_large_resource_version(after, current)));
     }
-    // The replay is read by the stream, a bounded page at a time, like any catch-up.
+    // The history after `after` is read by the stream, from the window or a bounded page at a time from the store,
+    // like any catch-up. The store's history decides what is too old, even when the window (bounded on its own
+    // terms) still holds it: one read of one event tells.
     match state.store.events_page(&store_resource(resource), namespace, after, 1, 0) {
         Ok(_) => Ok(Start { events: Vec::new(), after, visible: None, error: None }),
         Err(knet_store::Error::Expired { requested, oldest }) => Ok(failed(status::gone_expired(requested, oldest))),

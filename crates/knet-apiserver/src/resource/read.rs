@@ -18,7 +18,6 @@ use knet_apimachinery::field_selector::FieldSelector;
 use knet_apimachinery::negotiate::Target;
 use knet_apimachinery::resources::ResourceType;
 use knet_apimachinery::selector_text::LabelSelector;
-use std::time::{Duration, Instant};
 
 use knet_apimachinery::status::{self, Status};
 use knet_object::{FieldError, FieldErrorKind};
@@ -111,19 +110,13 @@ fn parse_version(text: &str) -> Result<Option<u64>, Status> {
     }
 }
 
-/// Waits (blocking, up to `Timing::freshness_wait`) until the store has reached `wanted`.
-pub fn wait_for_revision(state: &State, wanted: u64) -> Result<(), Status> {
-    let deadline = Instant::now() + state.timing.freshness_wait;
-    loop {
-        let current = state.store.current_revision();
-        if current >= wanted {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(status::too_large_resource_version(wanted, current));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+/// [`State::wait_for_revision`] from a read, which runs on the blocking pool (a GET that asks for a resourceVersion
+/// is sent there too, `app::App::handle`).
+fn wait_for_revision(state: &State, wanted: u64) -> Result<(), Status> {
+    if state.store.current_revision() >= wanted {
+        return Ok(());
     }
+    tokio::runtime::Handle::current().block_on(state.wait_for_revision(wanted))
 }
 
 /// GET of one object (also `/status`).
