@@ -326,8 +326,10 @@ fn vacuum_step(tx: &Connection) -> rusqlite::Result<()> {
 
 /// `Err(QuotaExceeded)` (inside `Ok`, the query having worked) when the pages in use take more than `quota` bytes.
 fn check_quota(conn: &Connection, quota: u64) -> rusqlite::Result<Result<()>> {
-    let pragma = |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, i64>(0));
-    let in_use = (pragma("page_count")? - pragma("freelist_count")?).max(0) as u64 * pragma("page_size")?.max(0) as u64;
+    // Three reads of the file header, prepared once per connection: every create and update asks.
+    let pragma = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.query_row([], |row| row.get::<_, i64>(0)));
+    let pages = pragma("PRAGMA page_count")? - pragma("PRAGMA freelist_count")?;
+    let in_use = pages.max(0) as u64 * pragma("PRAGMA page_size")?.max(0) as u64;
     Ok(if in_use > quota { Err(Error::QuotaExceeded { used: in_use, quota }) } else { Ok(()) })
 }
 
