@@ -3,45 +3,21 @@
 //! `fieldValidation` (create, update, YAML, merge / strategic merge / JSON patches), and dry-run answers that look
 //! like the write they stand for (what `kubectl diff` compares with the live object).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper::body::Bytes;
-use knet_apiserver::{App, State, app, ensure_system_objects};
-use knet_store::{Options, Store};
+use knet_apiserver::Timing;
+use knet_store::Options;
 use serde_json::{Value, json};
+
+mod support;
+use support::Handler as Fixture;
 
 const TOKEN: &str = "test-token";
 const DEPLOYMENTS: &str = "/apis/apps/v1/namespaces/default/deployments";
 
-/// A server state over a fresh store in a temporary directory, removed when dropped.
-struct Fixture {
-    dir: std::path::PathBuf,
-    app: App,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.app.state().shutdown();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn fixture() -> Fixture {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "knet-decode-test-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_with(&dir.join("store.db"), Options::default()).unwrap();
-    let state: Arc<State> = State::new(store, TOKEN.to_owned()).unwrap();
-    ensure_system_objects(&state).unwrap();
-    Fixture { dir, app: app(state) }
+    Fixture::new("decode", TOKEN, Options::default(), Timing::default())
 }
 
 /// An answer: status code, body, and the text of each `Warning` header.

@@ -5,44 +5,24 @@
 //! come from the first page's snapshot, and once the history no longer holds it the 410 offers kube-apiserver's
 //! inconsistent-continue token.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper::body::Bytes;
-use knet_apiserver::{App, State, Timing, app, ensure_system_objects};
-use knet_store::{Options, Store};
+use knet_apiserver::Timing;
+use knet_store::Options;
 use serde_json::{Value, json};
+
+mod support;
+use support::Handler as Fixture;
 
 const TOKEN: &str = "versions-token";
 /// How long the fixture's server waits for a resourceVersion it has not reached.
 const FRESHNESS_WAIT: Duration = Duration::from_millis(300);
 
-struct Fixture {
-    dir: std::path::PathBuf,
-    app: App,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.app.state().shutdown();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn fixture(options: Options) -> Fixture {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("knet-versions-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_with(&dir.join("store.db"), options).unwrap();
-    let timing = Timing { freshness_wait: FRESHNESS_WAIT, ..Timing::default() };
-    let state: Arc<State> = State::with_timing(store, TOKEN.to_owned(), timing).unwrap();
-    ensure_system_objects(&state).unwrap();
-    Fixture { dir, app: app(state) }
+    Fixture::new("versions", TOKEN, options, Timing { freshness_wait: FRESHNESS_WAIT, ..Timing::default() })
 }
 
 fn request(method: &str, path: &str, body: Option<Value>) -> Request<Full<Bytes>> {

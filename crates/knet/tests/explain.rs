@@ -5,24 +5,14 @@
 //! field is refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 mod support;
-use support::{kubectl_binary, start_knet_up};
-
-/// A running `knet up` in a temporary state dir, killed and removed when dropped.
-struct Cluster {
-    child: Child,
-    dir: PathBuf,
-}
+use support::{KnetUp as Cluster, kubectl_binary};
 
 impl Cluster {
-    fn start(dir: PathBuf) -> Cluster {
-        Cluster { child: start_knet_up(&dir), dir }
-    }
-
     /// Runs kubectl 1.`minor` with its own cache dir; returns whether it succeeded, its stdout and its stderr.
     fn kubectl(&self, minor: u32, args: &[&str], file: Option<&Path>) -> (bool, String, String) {
         let mut command = Command::new(kubectl_binary(minor));
@@ -53,14 +43,6 @@ impl Cluster {
         let path = self.dir.join(name);
         std::fs::write(&path, text).expect("a manifest written");
         path
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -4,24 +4,14 @@
 //! kube-apiserver's words.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{kubectl_binary, repo, start_knet_up};
-
-/// A running `knet up` in a temporary state dir, killed and removed when dropped.
-struct Cluster {
-    child: Child,
-    dir: PathBuf,
-}
+use support::{KnetUp as Cluster, kubectl_binary, repo};
 
 impl Cluster {
-    fn start(dir: PathBuf) -> Cluster {
-        Cluster { child: start_knet_up(&dir), dir }
-    }
-
     fn run(&self, kubectl: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(kubectl)
             .arg("--kubeconfig")
@@ -63,14 +53,6 @@ impl Cluster {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -1,6 +1,6 @@
-//! What the integration tests that run the real server share: a temporary state dir removed when dropped, the server
-//! as a child process, and a kube-rs client built from the kubeconfig the server writes, exactly as a user would build
-//! one. (Each test crate uses part of it.)
+//! What the integration tests that run the real server share: a temporary state dir removed when dropped, the handler
+//! over a fresh store for tests that drive it without a socket, the server as a child process, and a kube-rs client
+//! built from the kubeconfig the server writes, exactly as a user would build one. (Each test crate uses part of it.)
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use knet_apiserver::{App, State, Timing, app, ensure_system_objects};
+use knet_store::{Options, Store};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
@@ -104,5 +106,29 @@ impl Drop for ServerProcess {
         if let Ok(None) = self.child.try_wait() {
             self.kill();
         }
+    }
+}
+
+/// `app(state)` over a fresh store (with its system objects) in a temporary state dir, accepting `token`: the server
+/// without a socket. Its watches end and its directory goes when it is dropped; tests add their request helpers.
+pub struct Handler {
+    pub app: App,
+    _dir: TempDir,
+}
+
+impl Handler {
+    pub fn new(tag: &str, token: &str, options: Options, timing: Timing) -> Handler {
+        let dir = TempDir::new(tag);
+        std::fs::create_dir_all(&dir.0).unwrap();
+        let store = Store::open_with(&dir.0.join("store.db"), options).unwrap();
+        let state = State::with_timing(store, token.to_owned(), timing).unwrap();
+        ensure_system_objects(&state).unwrap();
+        Handler { app: app(state), _dir: dir }
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        self.app.state().shutdown();
     }
 }

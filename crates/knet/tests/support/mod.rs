@@ -1,5 +1,6 @@
 //! What the tests that drive `knet up` with the real kubectl share: the repository root, the versioned kubectl
-//! binaries, and starting `knet up` on a free port until its ready line. (Each test crate uses part of it.)
+//! binaries, starting `knet up` on a free port until its ready line, and a running `knet up` that is killed and
+//! removed when dropped, to which each test adds its own kubectl helpers. (Each test crate uses part of it.)
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -48,4 +49,24 @@ pub fn start_knet_up(dir: &Path) -> Child {
     assert!(ready.starts_with("knet API server ready at https://127.0.0.1:"), "{ready}");
     assert!(ready.contains(&dir.join("kubeconfig").display().to_string()), "{ready}");
     child
+}
+
+/// A running `knet up` in a temporary state dir, killed and removed when dropped.
+pub struct KnetUp {
+    pub dir: PathBuf,
+    child: Child,
+}
+
+impl KnetUp {
+    pub fn start(dir: PathBuf) -> KnetUp {
+        KnetUp { child: start_knet_up(&dir), dir }
+    }
+}
+
+impl Drop for KnetUp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
